@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IConsortium} from "./IConsortium.sol";
+import {Codes} from "../common/OnelistTypes.sol";
+
+/// @title Membership
+/// @notice Exchanges, their operators, regulators and participants, plus the consortium-wide
+/// parameters. Changes to exchanges, regulators and parameters come only through {Governance}.
+abstract contract Membership is IConsortium {
+    struct Exchange {
+        uint8 index;
+        uint8 status;
+        uint16 operatorCount;
+        uint32 province;
+    }
+
+    struct Regulator {
+        bool active;
+        uint32 province; // 0: national
+    }
+
+    struct Participant {
+        bytes8 registeredBy;
+        uint8 roles;
+    }
+
+    /// @dev Packed into one slot: read once per grant.
+    struct Params {
+        uint16 homeBps;
+        uint16 grantingBps;
+        uint16 consortiumBps;
+        uint64 votingPeriod;
+        uint16 activeMembers;
+        uint8 exchangeCount;
+        uint64 eventSeq;
+    }
+
+    uint64 internal constant MIN_VOTING_PERIOD = 60;
+    uint64 internal constant MAX_VOTING_PERIOD = 90 days;
+    uint256 internal constant MAX_EXCHANGES = 255;
+
+    mapping(bytes8 code => Exchange) private _exchanges;
+    bytes8[] private _exchangeCodes;
+    mapping(address account => bytes8 code) private _operators;
+    mapping(address account => Regulator) private _regulators;
+    mapping(address account => Participant) private _participants;
+    Params internal _params;
+
+    // ----------------------------------------------------------------- external
+
+    /// @inheritdoc IConsortium
+    function addOperator(address account) external {
+        (bytes8 code,) = _requireOperator(msg.sender);
+        _addOperator(code, account, msg.sender);
+    }
+
+    /// @inheritdoc IConsortium
+    function removeOperator(address account) external {
+        (bytes8 code,) = _requireOperator(msg.sender);
+        if (_operators[account] != code) revert ConsortiumNotOperatorOf(account, code);
+        Exchange storage ex = _exchanges[code];
+        if (ex.operatorCount == 1) revert ConsortiumLastOperator(code, account);
+        ex.operatorCount -= 1;
+        delete _operators[account];
+        emit OperatorRemoved(code, account, msg.sender, _nextSeq());
+    }
+
+    /// @inheritdoc IConsortium
+    function registerParticipant(address account, uint8 roles, bytes32 identityHash) external {
+        (bytes8 code,) = _requireOperator(msg.sender);
+        if (roles == 0 || roles > (Codes.ROLE_PROVIDER | Codes.ROLE_LICENSEE)) revert ConsortiumInvalidRoles(roles);
+        _requireUnused(account);
+        _participants[account] = Participant({registeredBy: code, roles: roles});
+        emit ParticipantRegistered(account, code, msg.sender, roles, identityHash, _nextSeq());
+    }
+
+    // ----------------------------------------------------------------- views
+
+    /// @notice An exchange's index, status (1 active, 2 removed), province and operator count.
+    function exchange(bytes8 code)
+        external
+        view
+        returns (uint8 index, uint8 status, uint32 province, uint16 operatorCount)
+    {
+        Exchange memory ex = _exchanges[code];
+        return (ex.index, ex.status, ex.province, ex.operatorCount);
+    }
+
+    /// @notice The code of the exchange with `index`.
+    function exchangeCodeAt(uint8 index) external view returns (bytes8) {
+        return _exchangeCodes[index];
+    }
+
+    /// @notice How many exchanges were ever admitted; indexes run from 0 to this minus one.
+    function exchangeCount() external view returns (uint256) {
+        return _exchangeCodes.length;
+    }
+
+    /// @notice A regulator's status and province (0: national).
+    function regulator(address account) external view returns (bool active, uint32 province) {
+        Regulator memory r = _regulators[account];
+        return (r.active, r.province);
+    }
+
+    /// @notice The exchange that registered `account` and its roles (bit 0 provider, bit 1 licensee).
+    function participant(address account) external view returns (bytes8 registeredBy, uint8 roles) {
+        Participant memory p = _participants[account];
+        return (p.registeredBy, p.roles);
+    }
+
+    /// @notice The voted fee schedule in basis points.
+    function feeSchedule() external view returns (uint16 homeBps, uint16 grantingBps, uint16 consortiumBps) {
+        return (_params.homeBps, _params.grantingBps, _params.consortiumBps);
+    }
+
+    /// @notice The voting window of new proposals, the number of active members and the number of
+    /// events this contract has emitted (the last `seq`).
+    function parameters() external view returns (uint64 votingPeriod, uint16 activeMembers, uint64 eventCount) {
+        return (_params.votingPeriod, _params.activeMembers, _params.eventSeq);
+    }
+
+    /// @inheritdoc IConsortium
+    function operatorExchange(address account) public view returns (bytes8 code, uint8 index) {
+        code = _operators[account];
+        index = _exchanges[code].index;
+    }
+
+    /// @inheritdoc IConsortium
+    function regulatorCovers(address account, uint8 exchangeIndex) public view returns (bool) {
+        Regulator memory r = _regulators[account];
+        if (!r.active) return false;
+        if (r.province == 0) return true;
+        return exchangeIndex < _exchangeCodes.length
+            && _exchanges[_exchangeCodes[exchangeIndex]].province == r.province;
+    }
+
+    // ----------------------------------------------------------------- internal
+
+    function _nextSeq() internal returns (uint64) {
+        return ++_params.eventSeq;
+    }
+
+    /// @dev The caller's exchange, which must be active.
+    function _requireOperator(address account) internal view returns (bytes8 code, uint8 index) {
+        code = _operators[account];
+        if (code == bytes8(0)) revert ConsortiumNotOperator(account);
+        Exchange memory ex = _exchanges[code];
+        if (ex.status != Codes.EXCHANGE_ACTIVE) revert ConsortiumExchangeNotActive(code);
+        index = ex.index;
+    }
+
+    function _requireUnused(address account) internal view {
+        if (account == address(0)) revert ConsortiumZeroAddress();
+        if (_operators[account] != bytes8(0) || _regulators[account].active) revert ConsortiumAccountInUse(account);
+        Participant memory p = _participants[account];
+        if (p.roles != 0) revert ConsortiumParticipantExists(account, p.registeredBy);
+    }
+
+    function _requireParticipant(address account, uint8 role) internal view returns (bytes8 registeredBy) {
+        Participant memory p = _participants[account];
+        if (p.roles & role == 0) revert ConsortiumNotParticipant(account, role);
+        return p.registeredBy;
+    }
+
+    function _exchangeStatus(bytes8 code) internal view returns (uint8) {
+        return _exchanges[code].status;
+    }
+
+    function _exchangeIndex(bytes8 code) internal view returns (uint8) {
+        return _exchanges[code].index;
+    }
+
+    function _participantExchange(address account) internal view returns (bytes8) {
+        return _participants[account].registeredBy;
+    }
+
+    function _regulatorOf(address account) internal view returns (Regulator memory) {
+        return _regulators[account];
+    }
+
+    function _validateNewExchange(bytes8 code, uint32 province, address firstOperator) internal view {
+        if (code == bytes8(0) || province < 110000 || province > 829999) revert ConsortiumInvalidExchange(code, province);
+        if (_exchanges[code].status != 0) revert ConsortiumExchangeExists(code);
+        if (_exchangeCodes.length >= MAX_EXCHANGES) revert ConsortiumTooManyExchanges(_exchangeCodes.length);
+        _requireUnused(firstOperator);
+    }
+
+    function _admitExchange(bytes8 code, string memory name, uint32 province, address firstOperator, uint256 proposalId)
+        internal
+    {
+        _validateNewExchange(code, province, firstOperator);
+        uint8 index = uint8(_exchangeCodes.length);
+        _exchangeCodes.push(code);
+        _exchanges[code] = Exchange({index: index, status: Codes.EXCHANGE_ACTIVE, operatorCount: 0, province: province});
+        _params.activeMembers += 1;
+        _params.exchangeCount = uint8(_exchangeCodes.length);
+        emit ExchangeAdmitted(code, index, province, name, firstOperator, proposalId, _nextSeq());
+        _addOperator(code, firstOperator, address(0));
+    }
+
+    function _validateRemoveExchange(bytes8 code) internal view {
+        if (_exchanges[code].status != Codes.EXCHANGE_ACTIVE) revert ConsortiumExchangeNotActive(code);
+        if (_params.activeMembers <= 1) revert ConsortiumLastMember(code);
+    }
+
+    function _removeExchange(bytes8 code, uint256 proposalId) internal {
+        _validateRemoveExchange(code);
+        _exchanges[code].status = Codes.EXCHANGE_REMOVED;
+        _params.activeMembers -= 1;
+        emit ExchangeRemoved(code, proposalId, _nextSeq());
+    }
+
+    function _addOperator(bytes8 code, address account, address actor) internal {
+        _requireUnused(account);
+        _operators[account] = code;
+        _exchanges[code].operatorCount += 1;
+        emit OperatorAdded(code, account, actor, _nextSeq());
+    }
+
+    function _validateNewRegulator(address account, uint32 province) internal view {
+        if (province != 0 && (province < 110000 || province > 829999)) revert ConsortiumInvalidExchange(bytes8(0), province);
+        if (_regulators[account].active) revert ConsortiumRegulatorExists(account);
+        _requireUnused(account);
+    }
+
+    function _addRegulator(address account, uint32 province, string memory name, uint256 proposalId) internal {
+        _validateNewRegulator(account, province);
+        _regulators[account] = Regulator({active: true, province: province});
+        emit RegulatorAdded(account, province, name, proposalId, _nextSeq());
+    }
+
+    function _validateRemoveRegulator(address account) internal view {
+        if (!_regulators[account].active) revert ConsortiumNotRegulator(account);
+    }
+
+    function _removeRegulator(address account, uint256 proposalId) internal {
+        _validateRemoveRegulator(account);
+        _regulators[account].active = false;
+        emit RegulatorRemoved(account, proposalId, _nextSeq());
+    }
+
+    function _validateFeeSchedule(uint16 homeBps, uint16 grantingBps, uint16 consortiumBps) internal pure {
+        if (uint256(homeBps) + grantingBps + consortiumBps > 10_000) {
+            revert ConsortiumInvalidFeeSchedule(homeBps, grantingBps, consortiumBps);
+        }
+    }
+
+    function _setFeeSchedule(uint16 homeBps, uint16 grantingBps, uint16 consortiumBps, uint256 proposalId) internal {
+        _validateFeeSchedule(homeBps, grantingBps, consortiumBps);
+        _params.homeBps = homeBps;
+        _params.grantingBps = grantingBps;
+        _params.consortiumBps = consortiumBps;
+        emit FeeScheduleSet(homeBps, grantingBps, consortiumBps, proposalId, _nextSeq());
+    }
+
+    function _validateVotingPeriod(uint64 votingPeriod) internal pure {
+        if (votingPeriod < MIN_VOTING_PERIOD || votingPeriod > MAX_VOTING_PERIOD) {
+            revert ConsortiumInvalidVotingPeriod(votingPeriod);
+        }
+    }
+
+    function _setVotingPeriod(uint64 votingPeriod, uint256 proposalId) internal {
+        _validateVotingPeriod(votingPeriod);
+        _params.votingPeriod = votingPeriod;
+        emit VotingPeriodSet(votingPeriod, proposalId, _nextSeq());
+    }
+}
