@@ -283,9 +283,25 @@ def _run_solc(config: CompilerConfig, sources: Mapping[str, str]) -> JsonObject:
     return output
 
 
-def _warnings(output: JsonObject) -> list[str]:
+@dataclass(frozen=True)
+class CompilerWarning:
+    """A solc warning or info: the source unit it is about (if any) and solc's formatted text."""
+
+    source: str | None
+    message: str
+
+    @property
+    def in_dependency(self) -> bool:
+        """True for warnings about imported library code (e.g. OpenZeppelin), not ours."""
+        return self.source is not None and not self.source.startswith(("contracts/", "tests/"))
+
+
+def _warnings(output: JsonObject) -> list[CompilerWarning]:
     return [
-        str(e.get("formattedMessage") or e.get("message"))
+        CompilerWarning(
+            source=(e.get("sourceLocation") or {}).get("file"),
+            message=str(e.get("formattedMessage") or e.get("message")).rstrip(),
+        )
         for e in output.get("errors", [])
         if e.get("severity") != "error"
     ]
@@ -327,7 +343,7 @@ def _artifacts_from_output(
 def compile_files(
     entries: Mapping[str, str],
     root: Path | None = None,
-    on_warning: Callable[[str], None] | None = None,
+    on_warning: Callable[[CompilerWarning], None] | None = None,
 ) -> dict[str, Artifact]:
     """Compile the given sources (unit name -> content) with the project's settings, no cache.
 
@@ -399,10 +415,18 @@ def _write_artifacts(out_dir: Path, artifacts: Mapping[str, Artifact], inputs: l
     )
 
 
+def is_up_to_date(root: Path | None = None) -> bool:
+    """True when build/contracts matches the current sources, settings and compiler."""
+    root = (root or repo_root()).resolve()
+    config = load_compiler_config(root)
+    inputs = input_stamp_lines(config, resolve_sources(contract_sources(root), root))
+    return _cached_artifacts(root / ARTIFACTS_DIR, inputs) is not None
+
+
 def compile_contracts(
     root: Path | None = None,
     force: bool = False,
-    on_warning: Callable[[str], None] | None = None,
+    on_warning: Callable[[CompilerWarning], None] | None = None,
 ) -> dict[str, Artifact]:
     """Compile every ``contracts/**/*.sol`` unless the cache is fresh; artifacts by contract name.
 
