@@ -63,9 +63,27 @@ JsonObject = dict[str, Any]
 
 
 def repo_root() -> Path:
-    """The repository root: ``ONELIST_ROOT`` if set, else the checkout this package lives in."""
+    """The project root: ``ONELIST_ROOT`` if set, else the checkout this package lives in."""
     env = os.environ.get("ONELIST_ROOT")
     return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+
+
+def node_modules_dirs(root: Path | None = None) -> list[Path]:
+    """Where npm packages are looked for: the project's node_modules, then the one beside this
+    checkout (so a project root without its own, e.g. a test's temporary copy, still works)."""
+    dirs = [
+        (root or repo_root()) / "node_modules",
+        Path(__file__).resolve().parents[2] / "node_modules",
+    ]
+    return list(dict.fromkeys(dirs))
+
+
+def find_tool(relative: str, root: Path | None = None) -> Path | None:
+    """The first ``node_modules/<relative>`` that exists, e.g. ``.bin/ganache``."""
+    for base in node_modules_dirs(root):
+        if (base / relative).exists():
+            return base / relative
+    return None
 
 
 @dataclass(frozen=True)
@@ -199,12 +217,7 @@ def artifact_stamp_lines(files: Mapping[str, bytes]) -> list[str]:
 
 def _search_dirs(root: Path) -> list[Path]:
     """Where a source unit name is looked up: the project, then node_modules (Hardhat's order)."""
-    dirs = [root, root / "node_modules", repo_root() / "node_modules"]
-    unique: list[Path] = []
-    for d in dirs:
-        if d not in unique:
-            unique.append(d)
-    return unique
+    return [root, *node_modules_dirs(root)]
 
 
 def _read_source(path: Path) -> str:

@@ -16,20 +16,19 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { createRequire } = require("node:module");
 
-const ROOT = path.resolve(process.env.ONELIST_ROOT || path.join(__dirname, "..", ".."));
-const NODE_MODULES = path.join(ROOT, "node_modules");
+const CHECKOUT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(process.env.ONELIST_ROOT || CHECKOUT);
+// The project's node_modules first, then the one beside this checkout.
+const NODE_MODULES = [...new Set([ROOT, CHECKOUT].map((d) => path.join(d, "node_modules")))];
 
 function loadSolc() {
-  // Resolve from the repository root, not from this file, so an installed copy still finds it.
-  const requireFromRoot = createRequire(path.join(ROOT, "package.json"));
-  try {
-    return requireFromRoot("solc");
-  } catch (err) {
-    process.stderr.write(
-      `solc_wrapper: cannot load the solc package from ${NODE_MODULES} (run npm ci): ${err.message}\n`,
-    );
-    process.exit(2);
+  for (const dir of NODE_MODULES) {
+    if (fs.existsSync(path.join(dir, "solc", "package.json"))) {
+      return createRequire(path.join(dir, "noop.js"))("solc");
+    }
   }
+  process.stderr.write(`solc_wrapper: no solc package in ${NODE_MODULES.join(" or ")} (run npm ci)\n`);
+  process.exit(2);
 }
 
 /** Keep a resolved path inside `base`, so an import cannot read arbitrary files. */
@@ -39,13 +38,13 @@ function inside(base, relative) {
 }
 
 function findImport(sourceName) {
-  for (const base of [ROOT, NODE_MODULES]) {
+  for (const base of [ROOT, ...NODE_MODULES]) {
     const full = inside(base, sourceName);
     if (full !== null && fs.existsSync(full) && fs.statSync(full).isFile()) {
       return { contents: fs.readFileSync(full, "utf8") };
     }
   }
-  return { error: `File not found under ${ROOT} or ${NODE_MODULES}: ${sourceName}` };
+  return { error: `File not found under ${[ROOT, ...NODE_MODULES].join(" or ")}: ${sourceName}` };
 }
 
 function readStdin() {

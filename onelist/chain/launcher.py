@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
 
-from onelist.build.compiler import repo_root
+from onelist.build.compiler import find_tool, repo_root
 from onelist.errors import ConfigError, ToolchainError
 
 Backend = Literal["ganache", "anvil"]
@@ -60,18 +60,23 @@ def rpc_call(url: str, method: str, params: list[object], timeout: float = 2.0) 
     return answer.get("result")
 
 
-def _anvil_binary(root: Path) -> Path:
-    """The platform's anvil executable itself, not the npm launcher script.
+def _executable(backend: Backend, root: Path) -> Path:
+    """The chain's executable in node_modules; for anvil the platform binary itself.
 
-    The launcher (``node_modules/.bin/anvil``) is a Node process that spawns the binary; signalling
-    the binary directly means a stop never leaves an orphan behind.
+    anvil's npm launcher (``node_modules/.bin/anvil``) is a Node process that spawns the binary;
+    signalling the binary directly means a stop never leaves an orphan behind.
     """
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
-        platform.machine().lower(), platform.machine().lower()
-    )
-    system = {"linux": "linux", "darwin": "darwin"}.get(platform.system().lower(), "unknown")
-    native = root / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
-    return native if native.is_file() else root / "node_modules" / ".bin" / "anvil"
+    if backend == "anvil":
+        machine = platform.machine().lower()
+        arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+        system = platform.system().lower()
+        native = find_tool(f"@foundry-rs/anvil-{system}-{arch}/bin/anvil", root)
+        if native is not None:
+            return native
+    found = find_tool(f".bin/{backend}", root)
+    if found is None:
+        raise ToolchainError(f"{backend} is not in node_modules; run npm ci (or ./onelist) first")
+    return found
 
 
 class LocalChain:
@@ -121,7 +126,7 @@ class LocalChain:
         """The command line that starts the chain (also useful to show a user)."""
         if self.backend == "ganache":
             cmd = [
-                str(self.root / "node_modules" / ".bin" / "ganache"),
+                str(_executable("ganache", self.root)),
                 "--server.host", self.host,
                 "--server.port", str(self.port),
                 "--wallet.mnemonic", DEV_MNEMONIC,
@@ -138,7 +143,7 @@ class LocalChain:
                 cmd += ["--database.dbPath", str(self.data_dir)]
             return cmd
         cmd = [
-            str(_anvil_binary(self.root)),
+            str(_executable("anvil", self.root)),
             "--host", self.host,
             "--port", str(self.port),
             "--mnemonic", DEV_MNEMONIC,
@@ -158,8 +163,6 @@ class LocalChain:
         if self.running:
             return self
         cmd = self.command()
-        if not Path(cmd[0]).exists():
-            raise ToolchainError(f"{cmd[0]} not found; run npm ci (or ./onelist) first")
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         # Output goes to a file, not a pipe: nobody reads a pipe while the chain runs, and a
