@@ -9,15 +9,28 @@ import {LicenceTerms, ListingRecord} from "../common/OnelistTypes.sol";
 /// those terms, so the same acceptance cannot be used twice. Events carry the listing's sequence
 /// number (`seq`), shared with the ListingRegistry's events about that listing.
 interface ILicenceRegistry {
-    /// @notice A licence was granted by `actor` for `terms.grantingExchange`; the price split in fen
-    /// follows the voted fee schedule (provider, home exchange, granting exchange, consortium).
+    /// @notice A licence was granted by `actor` for `grantingExchange` on exactly the terms the licensee
+    /// signed (the LicenceTerms fields, listed one by one). `split` is the price split in fen by the
+    /// voted fee schedule, four uint64 from the low bits: provider, home exchange, granting exchange,
+    /// consortium; see {split}.
     event LicenceGranted(
         bytes32 indexed licenceId,
         bytes32 indexed listingId,
         address indexed licensee,
+        bytes8 grantingExchange,
         address actor,
-        LicenceTerms terms,
-        uint64[4] split,
+        uint32 version,
+        uint32 purposes,
+        uint64 start,
+        uint64 end,
+        uint8 territory,
+        uint8 deliveryMode,
+        uint8 onwardTransfer,
+        bool modelTraining,
+        uint64 priceFen,
+        bytes32 settlementHash,
+        uint64 deadline,
+        uint256 split,
         uint64 seq
     );
     /// @notice A licence was revoked: by the provider for cause, or by a regulator (`byRegulator`).
@@ -51,6 +64,7 @@ interface ILicenceRegistry {
     error LicenceRegistryNotProvider(address account, bytes32 listingId);
     error LicenceRegistryRecordMismatch(bytes32 listingId);
     error LicenceRegistryNotRegulator(address account, bytes32 licenceId);
+    error LicenceRegistryUnauthorized(address account);
 
     /// @notice Grants a licence on `terms`, which the licensee accepted by signing them.
     /// @param record the listing's current record (checked against the ListingRegistry's hash).
@@ -91,9 +105,9 @@ interface ILicenceRegistry {
     function inForce(bytes32 licenceId) external view returns (bool);
 
     /// @notice A licence's status (0 none, 1 active, 2 revoked, 3 terminated), granting exchange
-    /// index, start and end.
+    /// index, start, end and the end of a regulator's suspension (in force while later than now).
     function licenceState(bytes32 licenceId)
         external
         view
-        returns (uint8 status, uint8 grantingIndex, uint64 start, uint64 end);
+        returns (uint8 status, uint8 grantingIndex, uint64 start, uint64 end, uint64 suspendedUntil);
 }

@@ -2,17 +2,19 @@
 pragma solidity ^0.8.24;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Signatures} from "../common/Signatures.sol";
+import {CalldataHash} from "../common/CalldataHash.sol";
 import {ILicenceRegistry} from "./ILicenceRegistry.sol";
 import {IListingRegistry} from "../listing/IListingRegistry.sol";
 import {IConsortium} from "../membership/IConsortium.sol";
+import {ISuspendable} from "../oversight/ISuspendable.sol";
 import {Codes, LicenceTerms, ListingRecord, Policy} from "../common/OnelistTypes.sol";
 
 /// @title LicenceRegistry
 /// @notice Licence grants and their lifecycle. One storage slot per licence (status, granting
-/// exchange, start, end); the terms travel in the event and later calls pass them in calldata,
+/// exchange, start, end, a regulator's suspension); the terms travel in the event and later calls pass them in calldata,
 /// where their EIP-712 digest must equal the licence id.
-contract LicenceRegistry is ILicenceRegistry, EIP712 {
+contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
     /// @dev keccak256("LicenceAcceptance(bytes32 listingId,uint32 version,address licensee,bytes8 grantingExchange,uint32 purposes,uint64 start,uint64 end,uint8 territory,uint8 deliveryMode,uint8 onwardTransfer,bool modelTraining,uint64 priceFen,bytes32 settlementHash,uint64 deadline)")
     bytes32 public constant LICENCE_ACCEPTANCE_TYPEHASH = keccak256(
         "LicenceAcceptance(bytes32 listingId,uint32 version,address licensee,bytes8 grantingExchange,uint32 purposes,uint64 start,uint64 end,uint8 territory,uint8 deliveryMode,uint8 onwardTransfer,bool modelTraining,uint64 priceFen,bytes32 settlementHash,uint64 deadline)"
@@ -21,15 +23,32 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
     /// @dev keccak256("LicenceTermination(bytes32 licenceId,uint64 deadline)")
     bytes32 public constant LICENCE_TERMINATION_TYPEHASH = keccak256("LicenceTermination(bytes32 licenceId,uint64 deadline)");
 
+    /// @dev ABI sizes of the static structs hashed straight from calldata.
+    uint256 private constant TERMS_SIZE = 14 * 32;
+    uint256 private constant RECORD_SIZE = 19 * 32;
+
     IConsortium private immutable _consortium;
     IListingRegistry private immutable _listings;
 
-    /// @dev licenceId => end (bits 80-143) | start (16-79) | granting index (8-15) | status (0-7).
-    mapping(bytes32 licenceId => uint256 packed) private _licences;
+    /// @dev A licence's one storage slot.
+    struct State {
+        uint8 status;
+        uint8 grantingIndex;
+        uint64 start;
+        uint64 end;
+        uint64 suspendedUntil; // a regulator's suspension
+    }
+
+    mapping(bytes32 licenceId => State) private _licences;
 
     constructor(address consortium_, address listingRegistry_) EIP712("onelist LicenceRegistry", "1") {
         _consortium = IConsortium(consortium_);
         _listings = IListingRegistry(listingRegistry_);
+    }
+
+    modifier onlyConsortium() {
+        if (msg.sender != address(_consortium)) revert LicenceRegistryUnauthorized(msg.sender);
+        _;
     }
 
     // ----------------------------------------------------------------- external
@@ -46,13 +65,18 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
         _checkTerms(terms, record.policy);
         (uint8 index, uint48 fees) = _grantingExchange(terms, record);
         licenceId = licenceIdOf(terms);
-        if (_licences[licenceId] != 0) revert LicenceRegistryAlreadyGranted(licenceId);
-        if (!SignatureChecker.isValidSignatureNow(terms.licensee, licenceId, acceptance)) {
+        if (_licences[licenceId].status != 0) revert LicenceRegistryAlreadyGranted(licenceId);
+        if (!Signatures.isValidNow(terms.licensee, licenceId, acceptance)) {
             revert LicenceRegistryInvalidSignature(licenceId, terms.licensee);
         }
-        (, uint64 seq) = _listings.recordGrant(terms.listingId, keccak256(abi.encode(record)));
-        _licences[licenceId] = uint256(Codes.LICENCE_ACTIVE) | (uint256(index) << 8) | (uint256(terms.start) << 16)
-            | (uint256(terms.end) << 80);
+        (, uint64 seq) = _listings.recordGrant(terms.listingId, _recordHash(record));
+        _licences[licenceId] = State({
+            status: Codes.LICENCE_ACTIVE,
+            grantingIndex: index,
+            start: terms.start,
+            end: terms.end,
+            suspendedUntil: 0
+        });
         _emitGranted(licenceId, terms, fees, seq);
     }
 
@@ -74,7 +98,7 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
     /// @inheritdoc ILicenceRegistry
     function revokeByRegulator(LicenceTerms calldata terms, uint16 reasonCode, bytes32 legalBasis) external {
         bytes32 licenceId = _requireActive(terms);
-        if (!_consortium.regulatorCovers(msg.sender, uint8(_licences[licenceId] >> 8))) {
+        if (!_consortium.regulatorCovers(msg.sender, _licences[licenceId].grantingIndex)) {
             revert LicenceRegistryNotRegulator(msg.sender, licenceId);
         }
         _end(licenceId, Codes.LICENCE_REVOKED);
@@ -95,44 +119,60 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
         if (!_listings.isCurrentRecord(terms.listingId, record)) revert LicenceRegistryRecordMismatch(terms.listingId);
         if (block.timestamp > deadline) revert LicenceRegistryExpiredSignature(deadline, block.timestamp);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(LICENCE_TERMINATION_TYPEHASH, licenceId, deadline)));
-        if (!SignatureChecker.isValidSignatureNow(record.provider, digest, providerSignature)) {
+        if (!Signatures.isValidNow(record.provider, digest, providerSignature)) {
             revert LicenceRegistryInvalidSignature(licenceId, record.provider);
         }
-        if (!SignatureChecker.isValidSignatureNow(terms.licensee, digest, licenseeSignature)) {
+        if (!Signatures.isValidNow(terms.licensee, digest, licenseeSignature)) {
             revert LicenceRegistryInvalidSignature(licenceId, terms.licensee);
         }
         _end(licenceId, Codes.LICENCE_TERMINATED);
         emit LicenceTerminated(licenceId, terms.listingId, msg.sender, _listings.nextSequence(terms.listingId));
     }
 
+    /// @inheritdoc ISuspendable
+    function setSuspension(bytes32 licenceId, uint64 until)
+        external
+        onlyConsortium
+        returns (bool exists, uint8 exchangeIndex, uint64 previous)
+    {
+        State storage state = _licences[licenceId];
+        if (state.status == 0) return (false, 0, 0);
+        previous = state.suspendedUntil;
+        state.suspendedUntil = until;
+        return (true, state.grantingIndex, previous);
+    }
+
     // ----------------------------------------------------------------- views
 
     /// @inheritdoc ILicenceRegistry
     function inForce(bytes32 licenceId) external view returns (bool) {
-        (uint8 status,, uint64 start, uint64 end) = licenceState(licenceId);
-        return status == Codes.LICENCE_ACTIVE && block.timestamp >= start && block.timestamp < end
-            && !_consortium.isSuspended(Codes.SCOPE_LICENCE, licenceId);
+        State memory state = _licences[licenceId];
+        return state.status == Codes.LICENCE_ACTIVE && block.timestamp >= state.start && block.timestamp < state.end
+            && state.suspendedUntil <= block.timestamp;
     }
 
     /// @inheritdoc ILicenceRegistry
     function licenceState(bytes32 licenceId)
-        public
+        external
         view
-        returns (uint8 status, uint8 grantingIndex, uint64 start, uint64 end)
+        returns (uint8 status, uint8 grantingIndex, uint64 start, uint64 end, uint64 suspendedUntil_)
     {
-        uint256 packed = _licences[licenceId];
-        return (uint8(packed), uint8(packed >> 8), uint64(packed >> 16), uint64(packed >> 80));
+        State memory state = _licences[licenceId];
+        return (state.status, state.grantingIndex, state.start, state.end, state.suspendedUntil);
     }
 
-    /// @notice For oversight: whether the licence exists and its granting exchange's index.
-    function jurisdictionOf(bytes32 licenceId) external view returns (bool exists, uint8 exchangeIndex) {
-        uint256 packed = _licences[licenceId];
-        return (packed != 0, uint8(packed >> 8));
+    /// @inheritdoc ISuspendable
+    function suspendedUntil(bytes32 licenceId) external view returns (uint64) {
+        return _licences[licenceId].suspendedUntil;
     }
 
     /// @notice The id of a licence on `terms`: the EIP-712 digest the licensee signs.
     function licenceIdOf(LicenceTerms calldata terms) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(LICENCE_ACCEPTANCE_TYPEHASH, terms)));
+        uint256 offset;
+        assembly ("memory-safe") {
+            offset := terms
+        }
+        return _hashTypedDataV4(CalldataHash.hashStruct(LICENCE_ACCEPTANCE_TYPEHASH, offset, TERMS_SIZE));
     }
 
     /// @notice Splits `priceFen` by `fees` (home, granting, consortium basis points packed as uint16s):
@@ -154,7 +194,7 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
         returns (uint8 index, uint48 fees)
     {
         bytes8 code;
-        (code, index, fees) = _consortium.grantContext(msg.sender, terms.licensee, record.provider, terms.listingId);
+        (code, index, fees) = _consortium.grantContext(msg.sender, terms.licensee, record.provider);
         if (code != terms.grantingExchange) revert LicenceRegistryWrongGrantingExchange(code, terms.grantingExchange);
         uint256 admitted = record.policy.grantingExchanges;
         if (admitted != 0 && (admitted >> index) & 1 == 0) {
@@ -162,13 +202,44 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
         }
     }
 
-    function _emitGranted(bytes32 licenceId, LicenceTerms calldata terms, uint48 fees, uint64 seq) private {
-        emit LicenceGranted(licenceId, terms.listingId, terms.licensee, msg.sender, terms, split(terms.priceFen, fees), seq);
+    function _emitGranted(bytes32 licenceId, LicenceTerms calldata t, uint48 fees, uint64 seq) private {
+        uint64[4] memory shares = split(t.priceFen, fees);
+        uint256 packed = uint256(shares[0]) | (uint256(shares[1]) << 64) | (uint256(shares[2]) << 128)
+            | (uint256(shares[3]) << 192);
+        emit LicenceGranted(
+            licenceId,
+            t.listingId,
+            t.licensee,
+            t.grantingExchange,
+            msg.sender,
+            t.version,
+            t.purposes,
+            t.start,
+            t.end,
+            t.territory,
+            t.deliveryMode,
+            t.onwardTransfer,
+            t.modelTraining,
+            t.priceFen,
+            t.settlementHash,
+            t.deadline,
+            packed,
+            seq
+        );
+    }
+
+    /// @dev keccak256(abi.encode(record)), as the ListingRegistry stores it.
+    function _recordHash(ListingRecord calldata record) private pure returns (bytes32) {
+        uint256 offset;
+        assembly ("memory-safe") {
+            offset := record
+        }
+        return CalldataHash.hash(offset, RECORD_SIZE);
     }
 
     function _requireActive(LicenceTerms calldata terms) private view returns (bytes32 licenceId) {
         licenceId = licenceIdOf(terms);
-        uint8 status = uint8(_licences[licenceId]);
+        uint8 status = _licences[licenceId].status;
         if (status == 0) revert LicenceRegistryUnknownLicence(licenceId);
         if (status != Codes.LICENCE_ACTIVE) revert LicenceRegistryNotActive(licenceId, status);
     }
@@ -179,7 +250,7 @@ contract LicenceRegistry is ILicenceRegistry, EIP712 {
     }
 
     function _end(bytes32 licenceId, uint8 status) private {
-        _licences[licenceId] = (_licences[licenceId] & ~uint256(0xff)) | status;
+        _licences[licenceId].status = status;
     }
 
     /// @dev The licence terms must sit inside the listing's usage envelope.

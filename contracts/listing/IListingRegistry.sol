@@ -17,7 +17,6 @@ interface IListingRegistry {
         address indexed provider,
         bytes8 indexed homeExchange,
         address actor,
-        bytes32 productRef,
         ListingRecord record,
         bytes catalogue,
         uint64 seq
@@ -39,19 +38,14 @@ interface IListingRegistry {
     );
     /// @notice The provider withdrew the consent evidence; the listing is suspended until a new version.
     event ConsentWithdrawn(bytes32 indexed listingId, address indexed provider, bytes32 evidenceHash, uint64 seq);
-    /// @notice A provider's signed listing was refused because `owner` already listed the same dataset.
+    /// @notice A provider's signed listing (or new version) was refused because a dataset with the
+    /// same fingerprint is already listed (DOMAIN rule 6). `listingId` is the listing the attempt was for.
     event DuplicateFingerprintRefused(
-        bytes32 indexed fingerprint,
-        address indexed provider,
-        address indexed owner,
-        bytes32 listingId,
-        bytes8 homeExchange,
-        address actor
+        bytes32 indexed fingerprint, address indexed provider, address indexed actor, bytes32 listingId, bytes8 homeExchange
     );
 
     error ListingRegistryNotHomeOperator(address account, bytes32 listingId);
     error ListingRegistryUnknownListing(bytes32 listingId);
-    error ListingRegistryAlreadyListed(bytes32 listingId);
     error ListingRegistryRecordMismatch(bytes32 listingId);
     error ListingRegistryWrongVersion(bytes32 listingId, uint32 expected, uint32 given);
     error ListingRegistryProviderChanged(bytes32 listingId, address provider, address given);
@@ -62,6 +56,8 @@ interface IListingRegistry {
     error ListingRegistryNotProvider(address account, bytes32 listingId);
     error ListingRegistryUnauthorized(address account);
     error ListingRegistryNoConsent(bytes32 listingId);
+    /// @notice A regulator suspended the listing until `until`: it takes part in no grant.
+    error ListingRegistrySuspended(bytes32 listingId, uint64 until);
     /// @notice Core data (核心数据) is never listed; `grade` above 2 is not a grade.
     error ListingRegistryGradeNotListable(bytes32 listingId, uint8 grade);
     /// @notice Public data classed 不予开放 is never listed; `openClass` above 3 is not a class.
@@ -73,24 +69,19 @@ interface IListingRegistry {
     error ListingRegistryImportantDataCrossBorder(bytes32 listingId);
     error ListingRegistryInvalidEnvelope(bytes32 listingId, string field);
 
-    /// @notice Lists version 1 of the provider's product `productRef` at the caller's exchange.
-    /// @param productRef keccak256 of the provider's own product reference; with the provider it
-    /// makes the listing id, so the same product cannot be listed twice.
+    /// @notice Lists version 1 of a provider's data product at the caller's exchange. The listing's
+    /// id is the dataset fingerprint of this first version.
     /// @param record provider, version 1, manifest hash, dataset fingerprint and policy.
     /// @param catalogue the public catalogue bytes emitted for every node.
     /// @param deadline the provider's signature is void after this time.
     /// @param signature the provider's EIP-712 ListingAuthorization (EOA or ERC-1271).
-    /// @return listingId keccak256(abi.encode(provider, productRef)), or zero when the dataset's
-    /// fingerprint is already listed by another provider (then {DuplicateFingerprintRefused} records it).
+    /// @return listingId the fingerprint, or zero when that dataset is already listed (then
+    /// {DuplicateFingerprintRefused} records the attempt and nothing else changes).
     /// @dev Requires an operator of an active exchange, a registered and unsuspended provider, a
     /// policy that passes the on-chain rules. Emits {Listed}.
-    function list(
-        bytes32 productRef,
-        ListingRecord calldata record,
-        bytes calldata catalogue,
-        uint64 deadline,
-        bytes calldata signature
-    ) external returns (bytes32 listingId);
+    function list(ListingRecord calldata record, bytes calldata catalogue, uint64 deadline, bytes calldata signature)
+        external
+        returns (bytes32 listingId);
 
     /// @notice Publishes version `current.version + 1`, signed again by the provider; also restores
     /// a listing whose consent evidence was withdrawn.
@@ -115,23 +106,21 @@ interface IListingRegistry {
     /// @dev Emits {ConsentWithdrawn}.
     function withdrawConsent(bytes32 listingId, ListingRecord calldata current, bytes32 evidenceHash) external;
 
-    /// @notice For the LicenceRegistry: checks `recordHash` is the listing's and that it is listed,
-    /// and takes the listing's next sequence number for the grant event.
+    /// @notice For the LicenceRegistry: checks `recordHash` is the listing's, that it is listed and
+    /// not suspended, and takes the listing's next sequence number for the grant event.
     function recordGrant(bytes32 listingId, bytes32 recordHash) external returns (uint8 homeIndex, uint64 seq);
 
     /// @notice For the LicenceRegistry: takes the listing's next sequence number.
     function nextSequence(bytes32 listingId) external returns (uint64 seq);
 
     /// @notice A listing's status (0 none, 1 listed, 2 consent withdrawn, 3 delisted), home exchange
-    /// index, last sequence number and record hash (truncated to 176 bits).
+    /// index, last sequence number, the end of a regulator's suspension (in force while later than
+    /// now) and its record hash (the top 168 bits).
     function listingState(bytes32 listingId)
         external
         view
-        returns (uint8 status, uint8 homeIndex, uint64 seq, bytes22 recordHash);
+        returns (uint8 status, uint8 homeIndex, uint64 seq, uint64 suspendedUntil, bytes21 recordHash);
 
     /// @notice Whether `record` is the listing's current record.
     function isCurrentRecord(bytes32 listingId, ListingRecord calldata record) external view returns (bool);
-
-    /// @notice For oversight: whether the listing exists and its home exchange's index.
-    function jurisdictionOf(bytes32 listingId) external view returns (bool exists, uint8 exchangeIndex);
 }

@@ -51,22 +51,23 @@ contract Consortium is Governance, Oversight {
     /// @inheritdoc IConsortium
     function listingContext(address operator, address provider) external view returns (bytes8 code, uint8 index) {
         (code, index) = _requireOperator(operator);
-        _requireParticipant(provider, Codes.ROLE_PROVIDER);
-        _requireNotSuspended(Codes.SCOPE_PROVIDER, bytes32(uint256(uint160(provider))));
+        uint64 until = _requireParticipant(provider, Codes.ROLE_PROVIDER).suspendedUntil;
+        if (until > block.timestamp) {
+            revert OversightSuspended(Codes.SCOPE_PROVIDER, bytes32(uint256(uint160(provider))), until);
+        }
     }
 
     /// @inheritdoc IConsortium
-    function grantContext(address operator, address licensee, address provider, bytes32 listingId)
+    function grantContext(address operator, address licensee, address provider)
         external
         view
         returns (bytes8 code, uint8 index, uint48 fees)
     {
-        (code, index) = _requireOperator(operator);
+        (code, index, fees) = _grantingExchange(operator);
         _requireParticipant(licensee, Codes.ROLE_LICENSEE);
-        _requireNotSuspended(Codes.SCOPE_EXCHANGE_GRANTING, bytes32(code));
-        _requireNotSuspended(Codes.SCOPE_PROVIDER, bytes32(uint256(uint160(provider))));
-        _requireNotSuspended(Codes.SCOPE_LISTING, listingId);
-        Params memory p = _params;
-        fees = uint48(p.homeBps) | (uint48(p.grantingBps) << 16) | (uint48(p.consortiumBps) << 32);
+        uint64 until = _providerSuspendedUntil(provider);
+        if (until > block.timestamp) {
+            revert OversightSuspended(Codes.SCOPE_PROVIDER, bytes32(uint256(uint160(provider))), until);
+        }
     }
 }

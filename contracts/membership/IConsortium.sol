@@ -166,12 +166,13 @@ interface IConsortium {
     /// registered provider, or the provider is suspended.
     function listingContext(address operator, address provider) external view returns (bytes8 code, uint8 index);
 
-    /// @notice The exchange `operator` grants for and the fee schedule, after checking every
-    /// suspension scope: listing, provider and the exchange's right to grant; and that `licensee`
-    /// is a registered licensee.
-    /// @return code the granting exchange. @return index its index. @return fees the home, granting
-    /// and consortium basis points, packed as three uint16 from the low bits.
-    function grantContext(address operator, address licensee, address provider, bytes32 listingId)
+    /// @notice The exchange `operator` grants for and the fee schedule, after checking that the
+    /// exchange is active and not suspended from granting, `licensee` is a registered licensee and
+    /// `provider` is not suspended. (The listing's own suspension is checked by the ListingRegistry.)
+    /// @return code the granting exchange.
+    /// @return index its index.
+    /// @return fees the home, granting and consortium basis points, packed as three uint16 from the low bits.
+    function grantContext(address operator, address licensee, address provider)
         external
         view
         returns (bytes8 code, uint8 index, uint48 fees);

@@ -8,11 +8,13 @@ import {Codes} from "../common/OnelistTypes.sol";
 /// @notice Exchanges, their operators, regulators and participants, plus the consortium-wide
 /// parameters. Changes to exchanges, regulators and parameters come only through {Governance}.
 abstract contract Membership is IConsortium {
+    /// @dev One slot, read on every grant: the right to grant is suspended here too.
     struct Exchange {
         uint8 index;
         uint8 status;
         uint16 operatorCount;
         uint32 province;
+        uint64 grantingSuspendedUntil;
     }
 
     struct Regulator {
@@ -20,32 +22,46 @@ abstract contract Membership is IConsortium {
         uint32 province; // 0: national
     }
 
+    /// @dev One slot: a provider's suspension sits beside its registration.
     struct Participant {
         bytes8 registeredBy;
         uint8 roles;
+        uint64 suspendedUntil;
     }
 
-    /// @dev Packed into one slot: read once per grant.
+    struct Operator {
+        bytes8 code;
+        uint8 index;
+    }
+
     struct Params {
+        uint64 votingPeriod;
+        uint16 activeMembers;
+        uint64 eventSeq;
+    }
+
+    /// @dev The one slot every grant reads besides the parties': the fee schedule, and a bit per
+    /// exchange that may not grant now (removed, or suspended from granting), so that the common
+    /// case needs no read of the exchange itself.
+    struct GrantParams {
         uint16 homeBps;
         uint16 grantingBps;
         uint16 consortiumBps;
-        uint64 votingPeriod;
-        uint16 activeMembers;
-        uint8 exchangeCount;
-        uint64 eventSeq;
+        uint208 blocked;
     }
 
     uint64 internal constant MIN_VOTING_PERIOD = 60;
     uint64 internal constant MAX_VOTING_PERIOD = 90 days;
-    uint256 internal constant MAX_EXCHANGES = 255;
+    /// @dev One bit each in {GrantParams.blocked}.
+    uint256 internal constant MAX_EXCHANGES = 208;
 
     mapping(bytes8 code => Exchange) private _exchanges;
     bytes8[] private _exchangeCodes;
-    mapping(address account => bytes8 code) private _operators;
+    mapping(address account => Operator) private _operators;
     mapping(address account => Regulator) private _regulators;
     mapping(address account => Participant) private _participants;
     Params internal _params;
+    GrantParams internal _grantParams;
 
     // ----------------------------------------------------------------- external
 
@@ -58,7 +74,7 @@ abstract contract Membership is IConsortium {
     /// @inheritdoc IConsortium
     function removeOperator(address account) external {
         (bytes8 code,) = _requireOperator(msg.sender);
-        if (_operators[account] != code) revert ConsortiumNotOperatorOf(account, code);
+        if (_operators[account].code != code) revert ConsortiumNotOperatorOf(account, code);
         Exchange storage ex = _exchanges[code];
         if (ex.operatorCount == 1) revert ConsortiumLastOperator(code, account);
         ex.operatorCount -= 1;
@@ -71,7 +87,7 @@ abstract contract Membership is IConsortium {
         (bytes8 code,) = _requireOperator(msg.sender);
         if (roles == 0 || roles > (Codes.ROLE_PROVIDER | Codes.ROLE_LICENSEE)) revert ConsortiumInvalidRoles(roles);
         _requireUnused(account);
-        _participants[account] = Participant({registeredBy: code, roles: roles});
+        _participants[account] = Participant({registeredBy: code, roles: roles, suspendedUntil: 0});
         emit ParticipantRegistered(account, code, msg.sender, roles, identityHash, _nextSeq());
     }
 
@@ -111,7 +127,8 @@ abstract contract Membership is IConsortium {
 
     /// @notice The voted fee schedule in basis points.
     function feeSchedule() external view returns (uint16 homeBps, uint16 grantingBps, uint16 consortiumBps) {
-        return (_params.homeBps, _params.grantingBps, _params.consortiumBps);
+        GrantParams memory g = _grantParams;
+        return (g.homeBps, g.grantingBps, g.consortiumBps);
     }
 
     /// @notice The voting window of new proposals, the number of active members and the number of
@@ -122,8 +139,8 @@ abstract contract Membership is IConsortium {
 
     /// @inheritdoc IConsortium
     function operatorExchange(address account) public view returns (bytes8 code, uint8 index) {
-        code = _operators[account];
-        index = _exchanges[code].index;
+        Operator memory op = _operators[account];
+        return (op.code, op.index);
     }
 
     /// @inheritdoc IConsortium
@@ -143,36 +160,85 @@ abstract contract Membership is IConsortium {
 
     /// @dev The caller's exchange, which must be active.
     function _requireOperator(address account) internal view returns (bytes8 code, uint8 index) {
-        code = _operators[account];
-        if (code == bytes8(0)) revert ConsortiumNotOperator(account);
-        Exchange memory ex = _exchanges[code];
-        if (ex.status != Codes.EXCHANGE_ACTIVE) revert ConsortiumExchangeNotActive(code);
+        Exchange memory ex;
+        (code, ex) = _operatorExchange(account);
         index = ex.index;
+    }
+
+    function _operatorExchange(address account) internal view returns (bytes8 code, Exchange memory ex) {
+        code = _operators[account].code;
+        if (code == bytes8(0)) revert ConsortiumNotOperator(account);
+        ex = _exchanges[code];
+        if (ex.status != Codes.EXCHANGE_ACTIVE) revert ConsortiumExchangeNotActive(code);
+    }
+
+    /// @dev The exchange `account` grants for, the fee schedule packed as three uint16 (home,
+    /// granting, consortium) from the low bits; reverts unless the exchange may grant now.
+    function _grantingExchange(address account) internal view returns (bytes8 code, uint8 index, uint48 fees) {
+        Operator memory op = _operators[account];
+        if (op.code == bytes8(0)) revert ConsortiumNotOperator(account);
+        GrantParams memory g = _grantParams;
+        if ((g.blocked >> op.index) & 1 != 0) {
+            Exchange memory ex = _exchanges[op.code];
+            if (ex.status != Codes.EXCHANGE_ACTIVE) revert ConsortiumExchangeNotActive(op.code);
+            if (ex.grantingSuspendedUntil > block.timestamp) {
+                revert OversightSuspended(Codes.SCOPE_EXCHANGE_GRANTING, bytes32(op.code), ex.grantingSuspendedUntil);
+            }
+        }
+        fees = uint48(g.homeBps) | (uint48(g.grantingBps) << 16) | (uint48(g.consortiumBps) << 32);
+        return (op.code, op.index, fees);
     }
 
     function _requireUnused(address account) internal view {
         if (account == address(0)) revert ConsortiumZeroAddress();
-        if (_operators[account] != bytes8(0) || _regulators[account].active) revert ConsortiumAccountInUse(account);
+        if (_operators[account].code != bytes8(0) || _regulators[account].active) revert ConsortiumAccountInUse(account);
         Participant memory p = _participants[account];
         if (p.roles != 0) revert ConsortiumParticipantExists(account, p.registeredBy);
     }
 
-    function _requireParticipant(address account, uint8 role) internal view returns (bytes8 registeredBy) {
-        Participant memory p = _participants[account];
+    function _requireParticipant(address account, uint8 role) internal view returns (Participant memory p) {
+        p = _participants[account];
         if (p.roles & role == 0) revert ConsortiumNotParticipant(account, role);
-        return p.registeredBy;
     }
 
-    function _exchangeStatus(bytes8 code) internal view returns (uint8) {
-        return _exchanges[code].status;
+    /// @dev Sets a provider's suspension; returns whether it is registered, its exchange's index
+    /// and the previous end.
+    function _setProviderSuspension(address account, uint64 until)
+        internal
+        returns (bool exists, uint8 index, uint64 previous)
+    {
+        Participant storage p = _participants[account];
+        if (p.roles == 0) return (false, 0, 0);
+        previous = p.suspendedUntil;
+        p.suspendedUntil = until;
+        return (true, _exchanges[p.registeredBy].index, previous);
     }
 
-    function _exchangeIndex(bytes8 code) internal view returns (uint8) {
-        return _exchanges[code].index;
+    function _providerSuspendedUntil(address account) internal view returns (uint64) {
+        return _participants[account].suspendedUntil;
     }
 
-    function _participantExchange(address account) internal view returns (bytes8) {
-        return _participants[account].registeredBy;
+    /// @dev Sets the suspension of an exchange's right to grant.
+    function _setExchangeSuspension(bytes8 code, uint64 until)
+        internal
+        returns (bool exists, uint8 index, uint64 previous)
+    {
+        Exchange storage ex = _exchanges[code];
+        if (ex.status == 0) return (false, 0, 0);
+        previous = ex.grantingSuspendedUntil;
+        ex.grantingSuspendedUntil = until;
+        if (ex.status == Codes.EXCHANGE_ACTIVE) _setBlocked(ex.index, until != 0);
+        return (true, ex.index, previous);
+    }
+
+    function _setBlocked(uint8 index, bool blocked) private {
+        uint208 bit = uint208(1) << index;
+        if (blocked) _grantParams.blocked |= bit;
+        else _grantParams.blocked &= ~bit;
+    }
+
+    function _exchangeSuspendedUntil(bytes8 code) internal view returns (uint64) {
+        return _exchanges[code].grantingSuspendedUntil;
     }
 
     function _regulatorOf(address account) internal view returns (Regulator memory) {
@@ -192,9 +258,10 @@ abstract contract Membership is IConsortium {
         _validateNewExchange(code, province, firstOperator);
         uint8 index = uint8(_exchangeCodes.length);
         _exchangeCodes.push(code);
-        _exchanges[code] = Exchange({index: index, status: Codes.EXCHANGE_ACTIVE, operatorCount: 0, province: province});
+        _exchanges[code] = Exchange({
+            index: index, status: Codes.EXCHANGE_ACTIVE, operatorCount: 0, province: province, grantingSuspendedUntil: 0
+        });
         _params.activeMembers += 1;
-        _params.exchangeCount = uint8(_exchangeCodes.length);
         emit ExchangeAdmitted(code, index, province, name, firstOperator, proposalId, _nextSeq());
         _addOperator(code, firstOperator, address(0));
     }
@@ -207,14 +274,16 @@ abstract contract Membership is IConsortium {
     function _removeExchange(bytes8 code, uint256 proposalId) internal {
         _validateRemoveExchange(code);
         _exchanges[code].status = Codes.EXCHANGE_REMOVED;
+        _setBlocked(_exchanges[code].index, true);
         _params.activeMembers -= 1;
         emit ExchangeRemoved(code, proposalId, _nextSeq());
     }
 
     function _addOperator(bytes8 code, address account, address actor) internal {
         _requireUnused(account);
-        _operators[account] = code;
-        _exchanges[code].operatorCount += 1;
+        Exchange storage ex = _exchanges[code];
+        _operators[account] = Operator({code: code, index: ex.index});
+        ex.operatorCount += 1;
         emit OperatorAdded(code, account, actor, _nextSeq());
     }
 
@@ -248,9 +317,8 @@ abstract contract Membership is IConsortium {
 
     function _setFeeSchedule(uint16 homeBps, uint16 grantingBps, uint16 consortiumBps, uint256 proposalId) internal {
         _validateFeeSchedule(homeBps, grantingBps, consortiumBps);
-        _params.homeBps = homeBps;
-        _params.grantingBps = grantingBps;
-        _params.consortiumBps = consortiumBps;
+        GrantParams storage g = _grantParams;
+        (g.homeBps, g.grantingBps, g.consortiumBps) = (homeBps, grantingBps, consortiumBps);
         emit FeeScheduleSet(homeBps, grantingBps, consortiumBps, proposalId, _nextSeq());
     }
 
