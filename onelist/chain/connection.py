@@ -217,7 +217,9 @@ def send_transaction(
     except (ContractLogicError, Web3RPCError) as exc:
         raise _reverted_or_failed(w3, exc, all_abis, "building the transaction") from None
     action = _describe(tx, contract_fn_or_tx)
-    tx["gas"] = gas if gas is not None else estimate_gas(w3, tx, all_abis, action)
+    if gas is None:
+        gas = tx.get("gas")  # a plain transaction dict may carry its own
+    tx["gas"] = int(gas) if gas is not None else estimate_gas(w3, tx, all_abis, action)
     signed = account.sign_transaction(tx)
     try:
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
