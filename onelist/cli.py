@@ -16,6 +16,7 @@ from onelist.errors import OnelistError
 
 COMMAND_MODULES = (
     "onelist.chain.commands",
+    "onelist.chain.consortium_commands",
     "listing.commands",
     "listing.account_commands",
 )

@@ -15,6 +15,7 @@ from typing import Any
 from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from onelist import eip712
@@ -68,7 +69,7 @@ class ConsortiumClient:
         self, operator_key: str, account: str, roles: int, identity: str = ""
     ) -> TxReceipt:
         identity_hash = keccak(text=identity or account)
-        fn = self.consortium.functions.registerParticipant(account, roles, identity_hash)
+        fn = self.consortium.functions.registerParticipant(account, int(roles), identity_hash)
         return self.send(fn, operator_key)
 
     # ----------------------------------------------------------------- listings
@@ -177,5 +178,5 @@ class ConsortiumClient:
 
     def propose(self, operator_key: str, kind: int, data: bytes) -> tuple[int, TxReceipt]:
         receipt = self.send(self.consortium.functions.propose(kind, data), operator_key)
-        created = self.consortium.events.ProposalCreated().process_receipt(receipt)
+        created = self.consortium.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
         return int(created[0]["args"]["proposalId"]), receipt

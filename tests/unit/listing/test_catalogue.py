@@ -6,6 +6,7 @@ import contextlib
 import zlib
 
 import pytest
+import brotli
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,11 +33,14 @@ def deflate(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def test_encoding_is_codec_one_then_raw_deflate_of_canonical_json() -> None:
+def test_encoding_is_codec_two_then_brotli_of_canonical_json() -> None:
     encoded = encode_catalogue(CATALOGUE)
-    assert encoded[0] == 0x01
-    assert zlib.decompress(encoded[1:], wbits=-15) == canonical_json(CATALOGUE)
-    assert encoded == b"\x01" + deflate(canonical_json(CATALOGUE))
+    assert encoded[0] == 0x02
+    assert brotli.decompress(encoded[1:]) == canonical_json(CATALOGUE)
+
+
+def test_brotli_is_smaller_than_deflate_on_chinese_text() -> None:
+    assert len(encode_catalogue(CATALOGUE)) < 1 + len(deflate(canonical_json(CATALOGUE)))
 
 
 def test_encoding_ignores_key_order() -> None:
@@ -47,7 +51,8 @@ def test_encoding_ignores_key_order() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        pytest.param(encode_catalogue(CATALOGUE), id="codec 0x01 decodes"),
+        pytest.param(encode_catalogue(CATALOGUE), id="codec 0x02 (Brotli) decodes"),
+        pytest.param(b"\x01" + deflate(canonical_json(CATALOGUE)), id="codec 0x01 (DEFLATE) decodes"),
         pytest.param(b"\x00" + canonical_json(CATALOGUE), id="codec 0x00 (plain JSON) decodes"),
     ],
 )
@@ -66,19 +71,22 @@ def test_a_catalogue_of_exactly_the_limit_decodes() -> None:
 BOMB = b"\x01" + deflate(b'{"d":"' + b"x" * (MAX_CATALOGUE_BYTES - 7) + b'"}')
 HUGE_BOMB = b"\x01" + deflate(b" " * (64 << 20))
 
+BROTLI_BOMB = b"\x02" + brotli.compress(b" " * (64 << 20), quality=1)
+DEFLATED = b"\x01" + deflate(canonical_json(CATALOGUE))
 REFUSED = [
     pytest.param(b"", "empty", id="no bytes at all"),
-    pytest.param(b"\x02{}", "unknown catalogue codec 0x02", id="an unknown codec"),
+    pytest.param(b"\x03{}", "unknown catalogue codec 0x03", id="an unknown codec"),
+    pytest.param(b"\x02not brotli", "not Brotli", id="bytes that are not Brotli"),
+    pytest.param(BROTLI_BOMB, "more than 65536 bytes", id="a 64 MiB Brotli bomb is refused"),
+    pytest.param(encode_catalogue(CATALOGUE)[:-3], "Brotli", id="a truncated Brotli stream"),
     pytest.param(BOMB, "more than 65536 bytes", id="one byte over the limit is refused"),
     pytest.param(HUGE_BOMB, "more than 65536 bytes", id="a 64 MiB zip bomb is refused"),
     pytest.param(
         b"\x00" + b" " * (MAX_CATALOGUE_BYTES + 1), "more than 65536", id="oversize plain JSON"
     ),
     pytest.param(b"\x01not deflate", "not raw DEFLATE", id="bytes that are not DEFLATE"),
-    pytest.param(encode_catalogue(CATALOGUE)[:-3], "truncated", id="a truncated DEFLATE stream"),
-    pytest.param(
-        encode_catalogue(CATALOGUE) + b"junk", "after the end", id="bytes after the stream"
-    ),
+    pytest.param(DEFLATED[:-3], "truncated", id="a truncated DEFLATE stream"),
+    pytest.param(DEFLATED + b"junk", "after the end", id="bytes after the DEFLATE stream"),
     pytest.param(b"\x00[1, 2]", "expected an object", id="JSON that is not an object"),
     pytest.param(b"\x00{", "not JSON", id="malformed JSON"),
     pytest.param(b"\x00\xff", "not UTF-8", id="bytes that are not UTF-8"),
