@@ -67,7 +67,7 @@ def encode_catalogue(catalogue: Mapping[str, Any]) -> bytes:
         raise CatalogueError(
             f"catalogue JSON is {len(plain)} bytes, more than {MAX_CATALOGUE_BYTES}"
         )
-    return bytes([CODEC_BROTLI]) + brotli.compress(plain, mode=brotli.MODE_TEXT, quality=11)
+    return bytes([CODEC_BROTLI]) + bytes(brotli.compress(plain, mode=brotli.MODE_TEXT, quality=11))
 
 
 def nesting_exceeds(text: str, limit: int) -> bool:
@@ -113,7 +113,7 @@ def _inflate(body: bytes) -> bytes:
 def _unbrotli(body: bytes) -> bytes:
     decompressor = brotli.Decompressor()
     try:
-        plain = decompressor.process(body, output_buffer_limit=MAX_CATALOGUE_BYTES + 1)
+        plain = bytes(decompressor.process(body, output_buffer_limit=MAX_CATALOGUE_BYTES + 1))
     except brotli.error as exc:
         raise CatalogueError(f"catalogue bytes are not Brotli: {exc}") from None
     if len(plain) > MAX_CATALOGUE_BYTES or not decompressor.can_accept_more_data():

@@ -132,7 +132,9 @@ def typed_data(
 
 def digest(primary: str, message: dict[str, Any], chain_id: int, verifying_contract: str) -> bytes:
     """The 32-byte hash the contract recovers the signer from."""
-    signable = encode_typed_data(full_message=typed_data(primary, message, chain_id, verifying_contract))
+    signable = encode_typed_data(
+        full_message=typed_data(primary, message, chain_id, verifying_contract)
+    )
     return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
 
 
@@ -144,6 +146,8 @@ def sign(
     private_key: bytes | str,
 ) -> bytes:
     """A 65-byte (r, s, v) signature over the typed data."""
-    signable = encode_typed_data(full_message=typed_data(primary, message, chain_id, verifying_contract))
+    signable = encode_typed_data(
+        full_message=typed_data(primary, message, chain_id, verifying_contract)
+    )
     signed = Account.sign_message(signable, private_key)
     return bytes(signed.signature)

@@ -62,9 +62,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     up.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="founding TOML")
     up.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     up.add_argument("--fresh", action="store_true", help="discard the data folder and start over")
-    up.add_argument(
-        "--once", action="store_true", help="stop after deploying (for scripts and CI)"
-    )
+    up.add_argument("--once", action="store_true", help="stop after deploying (for scripts and CI)")
     up.set_defaults(func=run_up)
 
 
@@ -73,7 +71,7 @@ def _deployer_key(args: argparse.Namespace) -> str:
         keys = dev_private_keys()
         if not 0 <= args.dev_account < len(keys):
             raise ConfigError(f"there are {len(keys)} development accounts", where="--dev-account")
-        return keys[args.dev_account]
+        return str(keys[args.dev_account])
     # The keystore code lives with the provider toolkit; operators use the same files.
     from listing.accounts import read_passphrase, unlock
 
@@ -110,7 +108,7 @@ def _is_deployed(w3: Web3, deployment: Deployment) -> bool:
     """Whether the record describes this chain: same chain id and code at every address."""
     if w3.eth.chain_id != deployment.chain_id:
         return False
-    return all(len(w3.eth.get_code(c.address)) > 0 for c in deployment.contracts.values())
+    return all(len(w3.eth.get_code(deployment.address(name))) > 0 for name in deployment.contracts)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -144,7 +142,9 @@ def run_up(args: argparse.Namespace) -> int:
         if args.once:
             return 0
         print("try        .venv/bin/onelist listing check examples/manifests/*.json")
-        print("ready      Ctrl-C stops everything; `onelist up` again resumes this state", flush=True)
+        print(
+            "ready      Ctrl-C stops everything; `onelist up` again resumes this state", flush=True
+        )
         while chain.running:
             time.sleep(0.5)
         print(f"onelist: the chain exited:\n{chain.output_tail()}", file=sys.stderr)
@@ -155,4 +155,3 @@ def run_up(args: argparse.Namespace) -> int:
     finally:
         chain.stop()
         signal.signal(signal.SIGTERM, previous)
-

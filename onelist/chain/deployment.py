@@ -18,6 +18,7 @@ from typing import Any
 
 import rlp
 from eth_account import Account
+from eth_typing import ChecksumAddress
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
@@ -63,8 +64,8 @@ class Deployment:
     contracts: dict[str, DeployedContract] = field(default_factory=dict)
     version: int = RECORD_VERSION
 
-    def address(self, name: str) -> str:
-        return self.contracts[name].address
+    def address(self, name: str) -> ChecksumAddress:
+        return to_checksum_address(self.contracts[name].address)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"

@@ -40,7 +40,7 @@ def sample_catalogue(title: str = "城市交通出行 OD 数据（网格聚合�
 
 
 def catalogue_text_bytes(catalogue: dict[str, Any]) -> int:
-    """UTF-8 bytes of the catalogue's human-written text (title, description, keywords, category)."""
+    """UTF-8 bytes of the human-written text: title, description, keywords, category."""
     texts = [catalogue["title"], catalogue["description"], catalogue["category"]]
     return sum(len(t.encode()) for t in [*texts, *catalogue["keywords"]])
 

@@ -18,12 +18,12 @@ from eth_account import Account
 from web3 import Web3
 
 from onelist.build.compiler import Artifact
+from onelist.catalogue import encode_catalogue
 from onelist.chain.client import ConsortiumClient
 from onelist.chain.deployment import Deployment, deploy
 from onelist.chain.founding import Founding, load_founding
 from onelist.chain.revert import TransactionReverted
 from onelist.chain.samples import sample_catalogue, sample_record, sample_terms
-from onelist.catalogue import encode_catalogue
 from onelist.codes import ParticipantRole, exchange_code
 
 
@@ -93,7 +93,9 @@ def world(registered: ConsortiumClient, snapshot: str) -> ConsortiumClient:
 CATALOGUE = encode_catalogue(sample_catalogue())
 
 
-def record(provider: Actor | str, seed: str = "a", version: int = 1, **policy: Any) -> dict[str, Any]:
+def record(
+    provider: Actor | str, seed: str = "a", version: int = 1, **policy: Any
+) -> dict[str, Any]:
     address = provider.address if isinstance(provider, Actor) else provider
     return sample_record(address, seed, version, **policy)
 
@@ -115,16 +117,26 @@ def listed(
 
 
 def terms_for(
-    client: ConsortiumClient, listing_id: bytes, rec: dict[str, Any], actors: Actors, via: str = "ZJ", **overrides: Any
+    client: ConsortiumClient,
+    listing_id: bytes,
+    rec: dict[str, Any],
+    actors: Actors,
+    via: str = "ZJ",
+    **overrides: Any,
 ) -> dict[str, Any]:
     return sample_terms(
-        listing_id, rec["version"], actors.licensee.address, exchange_code(via), client.now(), **overrides
+        listing_id,
+        rec["version"],
+        actors.licensee.address,
+        exchange_code(via),
+        client.now(),
+        **overrides,
     )
 
 
 @contextlib.contextmanager
 def reverts(error: str, **expected_args: Any) -> Iterator[list[TransactionReverted]]:
-    """Assert the block raises the contract's custom ``error`` (and, optionally, argument values)."""
+    """Assert the block raises the contract's custom ``error`` (and optionally these args)."""
     caught: list[TransactionReverted] = []
     with pytest.raises(TransactionReverted) as info:
         yield caught

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import zlib
 
-import pytest
 import brotli
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,7 +52,9 @@ def test_encoding_ignores_key_order() -> None:
     "data",
     [
         pytest.param(encode_catalogue(CATALOGUE), id="codec 0x02 (Brotli) decodes"),
-        pytest.param(b"\x01" + deflate(canonical_json(CATALOGUE)), id="codec 0x01 (DEFLATE) decodes"),
+        pytest.param(
+            b"\x01" + deflate(canonical_json(CATALOGUE)), id="codec 0x01 (DEFLATE) decodes"
+        ),
         pytest.param(b"\x00" + canonical_json(CATALOGUE), id="codec 0x00 (plain JSON) decodes"),
     ],
 )
