@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,33 @@ def _refuse_constant(name: str) -> Any:
 MAX_DEPTH = 64
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]')
+
+
+def _duplicate_position(text: str, key: str) -> str:
+    """Where ``key`` is written a second time in one object, as ``line L column C``."""
+    stack: list[set[str] | None] = []
+    pending: re.Match[str] | None = None
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token == ":" and pending is not None and stack and stack[-1] is not None:
+            name = json.loads(pending.group())
+            if name == key and name in stack[-1]:
+                start = pending.start()
+                line = text.count("\n", 0, start) + 1
+                column = start - (text.rfind("\n", 0, start) + 1) + 1
+                return f"line {line} column {column}"
+            stack[-1].add(name)
+        pending = match if token.startswith('"') else None
+        if token == "{":
+            stack.append(set())
+        elif token == "[":
+            stack.append(None)
+        elif token in "]}" and stack:
+            stack.pop()
+    return "(root)"
+
+
 def parse_json(text: bytes | str, *, where: str, error: type[DocumentError] = DocumentError) -> Any:
     """Parse JSON strictly (RFC 8259, I-JSON): UTF-8, no duplicate keys, no NaN or Infinity.
 
@@ -64,7 +92,8 @@ def parse_json(text: bytes | str, *, where: str, error: type[DocumentError] = Do
         issue = Issue(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}")
         raise error([issue], where=where) from None
     except _DuplicateKey as exc:
-        issue = Issue("(root)", f"duplicate key {json.dumps(exc.key, ensure_ascii=False)}")
+        shown = json.dumps(exc.key, ensure_ascii=False)
+        issue = Issue(_duplicate_position(text, exc.key), f"duplicate key {shown}")
         raise error([issue], where=where) from None
     except ValueError as exc:  # NaN/Infinity, or an integer with too many digits
         raise error([Issue("(root)", f"not acceptable JSON: {exc}")], where=where) from None

@@ -237,7 +237,9 @@ def test_format_path(loc: tuple[int | str, ...], data: Any, path: str) -> None:
     ("text", "path", "fragment"),
     [
         pytest.param('{\n  "a": 1,\n  "b": \n}', "line 4 column 1", "malformed", id="bad JSON"),
-        pytest.param('{"a": 1, "a": 2}', "(root)", 'duplicate key "a"', id="a duplicate key"),
+        pytest.param(
+            '{"a": 1, "a": 2}', "line 1 column 10", 'duplicate key "a"', id="a duplicate key"
+        ),
         pytest.param('{"a": NaN}', "(root)", "NaN is not JSON", id="NaN is not JSON"),
         pytest.param(b"\xff{}", "(root)", "not UTF-8", id="bytes that are not UTF-8"),
         pytest.param("[" * 100_000, "(root)", "nested deeper than 64", id="absurd nesting"),
