@@ -65,7 +65,8 @@ def listing_id(provider: str, product_ref: str) -> bytes:
 
 
 def catalogue_bytes(manifest: Manifest) -> bytes:
-    """The public catalogue as the chain carries it (codec 0x01, see onelist.catalogue)."""
+    """The public catalogue as the chain carries it (codec byte + compressed canonical JSON,
+    as onelist.catalogue.encode_catalogue writes it)."""
     return encode_catalogue(manifest.catalogue.model_dump(mode="json", exclude_none=True))
 
 
