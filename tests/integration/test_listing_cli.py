@@ -572,3 +572,17 @@ def test_the_command_prints_no_traceback_for_a_wrong_passphrase(
     assert result.returncode == 1
     assert result.stderr == f"onelist: error: {provider_keystore}: wrong passphrase\n"
     assert result.stdout == ""
+
+
+def test_the_folder_script_checks_every_example() -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/check_manifests.py", "examples/manifests", "--now", "2026-11-25"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "3 ready for review, 0 with errors"
+    assert manifest_hash(load_manifest(TRAFFIC)) in result.stdout
