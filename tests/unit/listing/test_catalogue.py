@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import zlib
+from typing import Any
 
 import brotli
 import pytest
@@ -19,7 +20,7 @@ from onelist.catalogue import (
     nesting_exceeds,
 )
 
-CATALOGUE = {
+CATALOGUE: dict[str, Any] = {
     "title": "城市交通出行 OD 数据",
     "keywords": ["交通", "OD"],
     "coverage": {"time_from": "2025-01-01", "regions": ["440300"]},

@@ -199,7 +199,7 @@ def test_a_broken_symbolic_link_is_refused(tmp_path: Path) -> None:
 def _mid_read(tmp_path: Path, action: Any) -> FingerprintError:
     write(tmp_path, {"a.bin": b"a" * (3 << 20), "b.bin": b"b" * 10})
     planned = scan([tmp_path])
-    done = []
+    done: list[int] = []
 
     def progress(n: int) -> None:
         if not done:

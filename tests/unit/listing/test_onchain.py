@@ -250,9 +250,9 @@ def test_the_signature_is_over_the_contracts_digest() -> None:
     document_ = sign()
     digest = eip712.digest("ListingAuthorization", document_["message"], 31337, REGISTRY)
     signature = bytes.fromhex(document_["signature"][2:])
-    from eth_keys import keys
+    from eth_keys.datatypes import Signature
 
-    key = keys.Signature(signature[:64] + bytes([signature[64] - 27]))
+    key = Signature(signature[:64] + bytes([signature[64] - 27]))
     recovered = key.recover_public_key_from_msg_hash(digest).to_checksum_address()
     assert recovered == document_["signer"]
 
