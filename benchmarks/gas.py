@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from eth_abi import encode
 
@@ -22,7 +21,12 @@ from onelist.chain.connection import address_of, connect, dev_private_keys
 from onelist.chain.deployment import deploy
 from onelist.chain.founding import load_founding
 from onelist.chain.launcher import BACKENDS, LocalChain
-from onelist.chain.samples import catalogue_text_bytes, sample_catalogue, sample_record, sample_terms
+from onelist.chain.samples import (
+    catalogue_text_bytes,
+    sample_catalogue,
+    sample_record,
+    sample_terms,
+)
 from onelist.codes import ParticipantRole, ProposalKind, SuspensionScope, exchange_code
 from onelist.records import record_tuple, terms_tuple
 
