@@ -319,8 +319,9 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
     fingerprint = _fingerprint_with_progress(planned, args.quiet)
     _emit(dump_json(fingerprint.to_dict()), args.output)
     if args.output:
+        count = len(fingerprint.files)
         print(
-            f"{fingerprint.root_hex}  {len(fingerprint.files)} files, "
+            f"{fingerprint.root_hex}  {count} file{'' if count == 1 else 's'}, "
             f"{fingerprint.total_bytes} bytes -> {args.output}",
             file=sys.stderr,
         )
