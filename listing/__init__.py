@@ -38,7 +38,6 @@ _EXPORTS = {
         "listing_authorization",
         "listing_id",
         "policy_of",
-        "product_ref_hash",
     ],
     "listing.rules": ["Context", "Finding", "check_manifest"],
     "listing.signing": ["recover_signer", "sign_listing"],

@@ -193,7 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         findings = check_manifest(manifest, context)
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
-    lid = "0x" + listing_id(manifest.provider, manifest.product_ref).hex() if manifest else None
+    lid = "0x" + listing_id(manifest).hex() if manifest else None
     mhash = manifest_hash(manifest) if manifest else None
     if args.json:
         report = {
@@ -261,7 +261,7 @@ def cmd_hash(args: argparse.Namespace) -> int:
         catalogue = catalogue_bytes(manifest)
         report = {
             "manifest_hash": mhash,
-            "listing_id": "0x" + listing_id(manifest.provider, manifest.product_ref).hex(),
+            "listing_id": "0x" + listing_id(manifest).hex(),
             "version": manifest.version,
             "catalogue_hash": "0x" + keccak(catalogue).hex(),
             "catalogue": "0x" + catalogue.hex(),

@@ -386,7 +386,10 @@ class Manifest(_Strict):
     """数据产品挂牌清单: one version of one data product."""
 
     product_ref: Annotated[str, _line(128)]
-    """数商产品编号: the provider's own reference; with the provider it fixes the listing id."""
+    """数商产品编号: the provider's own reference for the product."""
+    listing_id: Hash32 | None = None
+    """挂牌编号: the listing's id on chain, which is its first version's dataset fingerprint.
+    Leave it out for version 1; later versions must name the listing they update."""
     version: Annotated[int, Field(ge=1, le=2**32 - 1)]
     """版本 (1, 2, ...): an update is a new version, signed and reviewed again."""
     provider: Address

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eth_abi import encode as abi_encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 from listing.errors import SigningError
 from listing.manifest import Manifest
@@ -35,7 +34,6 @@ __all__ = [
     "listing_authorization",
     "listing_id",
     "policy_of",
-    "product_ref_hash",
     "to_json",
 ]
 
@@ -50,18 +48,14 @@ def _bytes32(value: bytes | str) -> bytes:
     return raw
 
 
-def product_ref_hash(product_ref: str) -> bytes:
-    """keccak256 of the provider's product reference, UTF-8."""
-    return bytes(keccak(product_ref.encode("utf-8")))
+def listing_id(manifest: Manifest) -> bytes:
+    """The listing's id on chain: its first version's dataset fingerprint.
 
-
-def listing_id(provider: str, product_ref: str) -> bytes:
-    """``keccak256(abi.encode(address provider, bytes32 productRefHash))``: one id per
-    provider and product, the same for every version."""
-    encoded = abi_encode(
-        ["address", "bytes32"], [to_checksum_address(provider), product_ref_hash(product_ref)]
-    )
-    return bytes(keccak(encoded))
+    The ListingRegistry keys a listing by that fingerprint, so the slot that records the listing
+    also refuses the same dataset a second time (DOMAIN rule 6). Version 1 takes its own
+    fingerprint; later versions carry ``listing_id`` (checked by rule ID in ``listing.rules``).
+    """
+    return _bytes32(manifest.listing_id or manifest.fingerprint)
 
 
 def catalogue_bytes(manifest: Manifest) -> bytes:
@@ -156,7 +150,7 @@ def listing_authorization(
     if not 0 <= deadline < 2**64:
         raise SigningError(f"deadline {deadline} is not a uint64 timestamp")
     return {
-        "listingId": listing_id(manifest.provider, manifest.product_ref),
+        "listingId": listing_id(manifest),
         "version": manifest.version,
         "homeExchange": exchange_code(manifest.home_exchange),
         "manifestHash": _bytes32(manifest_hash),

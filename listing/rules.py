@@ -5,7 +5,8 @@ functions before a human reviews the listing. A rule never raises for a valid ma
 returns findings, each naming the rule, its severity, the field's JSON path and a message in
 Chinese and English. Any ``error`` finding blocks the listing; warnings are for the reviewer.
 
-Rule ids: R1-R6 are DOMAIN.md's rules 1-6 (rule 7 is about grants, not listings); ENV checks
+Rule ids: R1-R6 are DOMAIN.md's rules 1-6 (rule 7 is about grants, not listings); ID checks
+the listing id a later version names; ENV checks
 the usage envelope, CAT the public catalogue, PRIV that the catalogue (public, on chain) does
 not carry personal information. SCHEMA findings come from a manifest that failed to load.
 """
@@ -37,6 +38,7 @@ __all__ = [
     "rule_evidence_documents",
     "rule_fingerprint_unique",
     "rule_important_data",
+    "rule_listing_identity",
     "rule_no_personal_information_in_catalogue",
     "rule_personal_information",
     "rule_public_data",
@@ -329,6 +331,34 @@ def rule_fingerprint_unique(manifest: Manifest, context: Context) -> list[Findin
     return []
 
 
+def rule_listing_identity(manifest: Manifest, context: Context) -> list[Finding]:
+    """ID: a listing's id is its first version's fingerprint; later versions must name it."""
+    if manifest.version == 1:
+        if (
+            manifest.listing_id is not None
+            and manifest.listing_id.lower() != manifest.fingerprint.lower()
+        ):
+            return [
+                _error(
+                    "ID",
+                    "listing_id",
+                    "第一版的挂牌编号即其数据指纹 / version 1's listing id is its dataset "
+                    "fingerprint; leave listing_id out or set it to the fingerprint",
+                )
+            ]
+        return []
+    if manifest.listing_id is None:
+        return [
+            _error(
+                "ID",
+                "listing_id",
+                f"第 {manifest.version} 版须注明挂牌编号 / version {manifest.version} must name "
+                "the listing it updates (the first version's fingerprint)",
+            )
+        ]
+    return []
+
+
 def rule_envelope_sanity(manifest: Manifest, context: Context) -> list[Finding]:
     """ENV: the usage envelope is coherent and grantable."""
     usage = manifest.usage
@@ -468,6 +498,7 @@ RULES: tuple[Rule, ...] = (
     rule_personal_information,
     rule_evidence_documents,
     rule_fingerprint_unique,
+    rule_listing_identity,
     rule_envelope_sanity,
     rule_catalogue_sanity,
     rule_no_personal_information_in_catalogue,

@@ -21,14 +21,13 @@ from listing.onchain import (
     listing_authorization,
     listing_id,
     policy_of,
-    product_ref_hash,
     to_json,
 )
 from listing.signing import recover_signer, sign_listing
 from onelist import eip712
 from onelist.catalogue import decode_catalogue
 from tests.unit.listing.json_values import mutated_manifests
-from tests.unit.listing.manifests import DELETE, PROVIDER, document, edited, h
+from tests.unit.listing.manifests import DELETE, document, edited, h
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "manifests"
 INDEXES = {"SH": 0, "BJ": 1, "SZ": 2, "GZ": 3, "ZJ": 4, "JS": 5}
@@ -40,32 +39,25 @@ def example(name: str) -> Manifest:
     return load_manifest(EXAMPLES / name)
 
 
-def test_the_product_ref_hash_is_keccak_of_utf8() -> None:
-    assert product_ref_hash("出行-OD-2026") == keccak("出行-OD-2026".encode())
-
-
-def test_the_listing_id_is_keccak_of_the_abi_encoded_provider_and_ref_hash() -> None:
-    word_provider = bytes(12) + bytes.fromhex(PROVIDER[2:])
-    expected = keccak(word_provider + keccak(b"TEST-001"))
-    assert listing_id(PROVIDER, "TEST-001") == expected
-    assert listing_id(PROVIDER.lower(), "TEST-001") == expected
+FINGERPRINT = "0x" + "ab" * 32
+LISTING = "0x" + "cd" * 32
 
 
 @pytest.mark.parametrize(
-    ("provider", "ref", "same"),
+    ("version", "named", "expected"),
     [
-        pytest.param(PROVIDER, "TEST-001", True, id="the same provider and reference: same id"),
-        pytest.param(PROVIDER, "TEST-002", False, id="another reference: another id"),
-        pytest.param(
-            "0xFd0370343459e6Ae20513b61F660F5b331c8F20b",
-            "TEST-001",
-            False,
-            id="another provider with the same reference: another id",
-        ),
+        pytest.param(1, None, FINGERPRINT, id="version 1 is listed under its own fingerprint"),
+        pytest.param(1, FINGERPRINT, FINGERPRINT, id="version 1 may name its fingerprint"),
+        pytest.param(2, LISTING, LISTING, id="a later version keeps the listing it names"),
     ],
 )
-def test_listing_ids_differ_by_provider_and_reference(provider: str, ref: str, same: bool) -> None:
-    assert (listing_id(provider, ref) == listing_id(PROVIDER, "TEST-001")) is same
+def test_the_listing_id_is_the_first_versions_fingerprint(
+    version: int, named: str | None, expected: str
+) -> None:
+    manifest = example("traffic-od.json").model_copy(
+        update={"version": version, "listing_id": named, "fingerprint": FINGERPRINT}
+    )
+    assert listing_id(manifest) == bytes.fromhex(expected[2:])
 
 
 def test_the_policy_has_the_contracts_fields_in_order() -> None:
@@ -202,7 +194,7 @@ def test_the_listing_authorization_message() -> None:
         manifest, manifest_hash_bytes(manifest), catalogue, 1_800_000_000, INDEXES
     )
     assert list(message) == [name for name, _ in eip712.TYPES["ListingAuthorization"]]
-    assert message["listingId"] == listing_id(manifest.provider, manifest.product_ref)
+    assert message["listingId"] == bytes.fromhex(manifest.fingerprint[2:])
     assert message["version"] == 1
     assert message["homeExchange"] == b"SZ\0\0\0\0\0\0"
     assert message["fingerprint"] == bytes.fromhex(manifest.fingerprint[2:])

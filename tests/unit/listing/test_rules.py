@@ -25,6 +25,7 @@ from listing.rules import (
     rule_evidence_documents,
     rule_fingerprint_unique,
     rule_important_data,
+    rule_listing_identity,
     rule_no_personal_information_in_catalogue,
     rule_personal_information,
     rule_public_data,
@@ -449,6 +450,32 @@ def test_r6_fingerprint_unique(listed: dict[str, str] | None, expected: Expected
     assert run(rule_fingerprint_unique, {}, context) == expected
 
 
+# ID ------------------------------------------------------------------------------------------
+
+ID = [
+    pytest.param({}, [], id="version 1 without a listing id passes"),
+    pytest.param({"listing_id": FINGERPRINT}, [], id="version 1 naming its own fingerprint passes"),
+    pytest.param(
+        {"listing_id": h("another listing")},
+        [("error", "listing_id")],
+        id="version 1 naming another listing fails",
+    ),
+    pytest.param(
+        {"version": 2, "listing_id": h("first version's data")},
+        [],
+        id="version 2 naming its listing passes",
+    ),
+    pytest.param(
+        {"version": 2}, [("error", "listing_id")], id="version 2 without a listing id fails"
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), ID)
+def test_id_listing_identity(changes: dict[str, object], expected: Expected) -> None:
+    assert run(rule_listing_identity, changes, CONTEXT) == expected
+
+
 # ENV -----------------------------------------------------------------------------------------
 
 ENV = [
@@ -608,7 +635,7 @@ def test_check_manifest_runs_every_rule_in_order() -> None:
     findings = check_manifest(manifest, CONTEXT)
     assert [f.rule_id for f in findings] == ["R1", "R5", "ENV"]
     assert has_errors(findings)
-    assert len(RULES) == 9
+    assert len(RULES) == 10
 
 
 def test_a_context_needs_an_aware_time() -> None:
