@@ -201,14 +201,14 @@ abstract contract Membership is IConsortium {
         if (p.roles & role == 0) revert ConsortiumNotParticipant(account, role);
     }
 
-    /// @dev Sets a provider's suspension; returns whether it is registered, its exchange's index
-    /// and the previous end.
+    /// @dev Sets a provider's suspension; returns whether it is a registered provider (a licensee
+    /// only is not: nothing would enforce it), its exchange's index and the previous end.
     function _setProviderSuspension(address account, uint64 until)
         internal
         returns (bool exists, uint8 index, uint64 previous)
     {
         Participant storage p = _participants[account];
-        if (p.roles == 0) return (false, 0, 0);
+        if (p.roles & Codes.ROLE_PROVIDER == 0) return (false, 0, 0);
         previous = p.suspendedUntil;
         p.suspendedUntil = until;
         return (true, _exchanges[p.registeredBy].index, previous);
@@ -245,8 +245,15 @@ abstract contract Membership is IConsortium {
         return _regulators[account];
     }
 
+    /// @dev A GB/T 2260 province-level code (110000 to 820000, ending in 0000), as the founding
+    /// TOML requires: a regulator's jurisdiction is an exact match of the exchange's province, so a
+    /// city or county code would leave an exchange or a regulator outside every jurisdiction.
+    function _isProvince(uint32 province) private pure returns (bool) {
+        return province >= 110000 && province <= 829999 && province % 10_000 == 0;
+    }
+
     function _validateNewExchange(bytes8 code, uint32 province, address firstOperator) internal view {
-        if (code == bytes8(0) || province < 110000 || province > 829999) revert ConsortiumInvalidExchange(code, province);
+        if (code == bytes8(0) || !_isProvince(province)) revert ConsortiumInvalidExchange(code, province);
         if (_exchanges[code].status != 0) revert ConsortiumExchangeExists(code);
         if (_exchangeCodes.length >= MAX_EXCHANGES) revert ConsortiumTooManyExchanges(_exchangeCodes.length);
         _requireUnused(firstOperator);
@@ -288,7 +295,7 @@ abstract contract Membership is IConsortium {
     }
 
     function _validateNewRegulator(address account, uint32 province) internal view {
-        if (province != 0 && (province < 110000 || province > 829999)) revert ConsortiumInvalidExchange(bytes8(0), province);
+        if (province != 0 && !_isProvince(province)) revert ConsortiumInvalidExchange(bytes8(0), province);
         if (_regulators[account].active) revert ConsortiumRegulatorExists(account);
         _requireUnused(account);
     }
