@@ -86,6 +86,7 @@ abstract contract Governance is Membership {
 
     function _castVote(uint256 proposalId, bytes8 code, bool support) private {
         Proposal storage p = _existing(proposalId);
+        if (p.executed) revert GovernanceAlreadyExecuted(proposalId);
         if (block.timestamp > p.deadline) revert GovernanceVotingClosed(proposalId, p.deadline);
         if (_voted[proposalId][code]) revert GovernanceAlreadyVoted(proposalId, code);
         _voted[proposalId][code] = true;

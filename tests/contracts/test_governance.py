@@ -484,6 +484,12 @@ def test_a_proposal_is_executed_once(world: ConsortiumClient, actors: Actors) ->
         execute(world, actors.outsider, proposal_id, data_of(ProposalKind.set_voting_period, 86400))
 
 
+def test_an_executed_proposal_takes_no_more_votes(world: ConsortiumClient, actors: Actors) -> None:
+    proposal_id, _ = enact(world, actors, ProposalKind.set_voting_period, 86400)
+    with reverts("GovernanceAlreadyExecuted", proposalId=proposal_id):
+        vote(world, actors.sd, proposal_id)
+
+
 def test_a_proposal_is_executed_only_with_the_data_it_was_voted_on(
     world: ConsortiumClient, actors: Actors
 ) -> None:
