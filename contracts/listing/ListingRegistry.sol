@@ -6,7 +6,6 @@ import {Signatures} from "../common/Signatures.sol";
 import {CalldataHash} from "../common/CalldataHash.sol";
 import {IListingRegistry} from "./IListingRegistry.sol";
 import {IConsortium} from "../membership/IConsortium.sol";
-import {Membership} from "../membership/Membership.sol";
 import {ISuspendable} from "../oversight/ISuspendable.sol";
 import {Codes, ListingRecord, Policy} from "../common/OnelistTypes.sol";
 
@@ -263,9 +262,8 @@ contract ListingRegistry is IListingRegistry, ISuspendable, EIP712 {
         uint8 index;
         (code, index) = _consortium.operatorExchange(msg.sender);
         if (code == bytes8(0) || index != homeIndex) revert ListingRegistryNotHomeOperator(msg.sender, listingId);
-        // A removed exchange keeps its operators' entries but they lose all rights.
-        (, uint8 status,,) = Membership(address(_consortium)).exchange(code);
-        if (status != Codes.EXCHANGE_ACTIVE) revert IConsortium.ConsortiumExchangeNotActive(code);
+        // A removed exchange keeps its operators' entries, but they lose all rights.
+        _consortium.requireOperator(msg.sender);
     }
 
     /// @dev Whether no other provider holds `fingerprint` as a later version of one of its listings.

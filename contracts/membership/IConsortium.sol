@@ -177,7 +177,11 @@ interface IConsortium {
         view
         returns (bytes8 code, uint8 index, uint48 fees);
 
-    /// @notice The exchange that `account` operates for, or zero.
+    /// @notice The exchange `account` operates for; reverts unless it is an operator of an
+    /// active exchange (ConsortiumNotOperator, ConsortiumExchangeNotActive).
+    function requireOperator(address account) external view returns (bytes8 code, uint8 index);
+
+    /// @notice The exchange that `account` operates for (or operated for, if it was removed), or zero.
     function operatorExchange(address account) external view returns (bytes8 code, uint8 index);
 
     /// @notice Whether `account` is an active regulator whose jurisdiction covers exchange `index`.

@@ -138,6 +138,11 @@ abstract contract Membership is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function requireOperator(address account) external view returns (bytes8 code, uint8 index) {
+        return _requireOperator(account);
+    }
+
+    /// @inheritdoc IConsortium
     function operatorExchange(address account) public view returns (bytes8 code, uint8 index) {
         Operator memory op = _operators[account];
         return (op.code, op.index);
