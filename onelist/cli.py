@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "onelist.chain.consortium_commands",
     "listing.commands",
     "listing.account_commands",
+    "node.commands",
 )
 
 

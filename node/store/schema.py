@@ -119,7 +119,7 @@ parameters = Table(
 proposals = Table(
     "proposals",
     metadata,
-    Column("proposal_id", BigInteger, primary_key=True),
+    Column("proposal_id", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", Integer, nullable=False),
     Column("exchange", String(8), nullable=False),
     _address("actor", nullable=False),
@@ -325,7 +325,7 @@ events = Table(
 cursor = Table(
     "cursor",
     metadata,
-    Column("id", Integer, primary_key=True),  # always 1
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
     Column("chain_id", BigInteger, nullable=False),
     Column("block_number", BigInteger, nullable=False),  # the last block fully indexed
     _hash("block_hash", nullable=False),
@@ -335,7 +335,7 @@ cursor = Table(
 blocks = Table(
     "blocks",
     metadata,
-    Column("number", BigInteger, primary_key=True),
+    Column("number", BigInteger, primary_key=True, autoincrement=False),
     _hash("hash", nullable=False),
     _hash("parent_hash", nullable=False),
     Column("timestamp", BigInteger, nullable=False),

@@ -1,0 +1,272 @@
+"""The indexer's loop: follow the chain, turn each block range into one store transaction.
+
+One step (:meth:`Indexer.step`):
+
+1. ask the head; the target is ``head - confirmations``;
+2. check that the chain still holds the block the cursor names (a different hash is a reorg:
+   find the common ancestor among the blocks the store kept, roll the index back to it and go on;
+   an ancestor below the rollback window halts indexing loudly and deletes nothing);
+3. fetch the next range's logs with ``eth_getLogs`` over the consortium's addresses (the range
+   adapts to what the RPC accepts) and the headers of the blocks involved;
+4. decode and project them (pure; failures become dead letters) and hand the store one batch:
+   events, row changes, headers, dead letters and the new cursor, committed together.
+
+:meth:`Indexer.run` repeats steps, waits for new blocks when caught up, and tells failures apart:
+an unreachable chain or database is retried with backoff while reads keep being served and the
+node reports not ready; a reorg past the window stops the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from node.chain.ranges import RangeSizer
+from node.chain.rpc import RpcClient
+from node.decode import EventCatalog
+from node.errors import RangeTooLarge, ReorgBeyondWindow, RpcError, RpcUnavailable
+from node.events import BlockHeader, RawLog
+from node.indexer.batch import Project, RangeBatch, build_batch
+from node.store import Cursor, RowChangeError, Store, StoreError, WriteBatch
+
+log = logging.getLogger("onelist.node.indexer")
+
+
+@dataclass
+class IndexerState:
+    """What the node reports about its indexing (status, /ready, metrics)."""
+
+    head: int | None = None
+    indexed: int | None = None
+    chain_reachable: bool = False
+    events_indexed: int = 0
+    dead_letters: int = 0
+    reorgs: int = 0
+    last_error: str | None = None
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def lag(self) -> int | None:
+        if self.head is None or self.indexed is None:
+            return None
+        return max(0, self.head - self.indexed)
+
+
+def _logs_of(built: RangeBatch, logs: Sequence[RawLog]) -> list[RawLog]:
+    """The raw log of each projected event, in order (to dead-letter one the store refuses)."""
+    by_position = {(entry.tx_hash, entry.log_index): entry for entry in logs}
+    return [
+        by_position[(bytes.fromhex(event.tx_hash[2:]), event.log_index)]
+        for event, _ in built.projected
+    ]
+
+
+class Indexer:
+    def __init__(
+        self,
+        rpc: RpcClient,
+        store: Store,
+        catalog: EventCatalog,
+        *,
+        chain_id: int,
+        addresses: Sequence[str],
+        start_block: int,
+        project: Project,
+        confirmations: int = 0,
+        rollback_window: int = 128,
+        poll_interval: float = 0.5,
+        max_range: int = 50_000,
+        on_progress: Callable[[IndexerState], None] | None = None,
+    ) -> None:
+        self.rpc = rpc
+        self.store = store
+        self.catalog = catalog
+        self.chain_id = chain_id
+        self.addresses = list(addresses)
+        self.start_block = start_block
+        self.project = project
+        self.confirmations = confirmations
+        self.rollback_window = rollback_window
+        self.poll_interval = poll_interval
+        self.sizer = RangeSizer(maximum=max_range)
+        self.state = IndexerState()
+        self.on_progress = on_progress
+        self.new_block = asyncio.Event()  # set by a head subscription, if any
+
+    # ----------------------------------------------------------------- one step
+
+    async def _cursor(self) -> tuple[int, bytes] | None:
+        cursor = await asyncio.to_thread(self.store.cursor)
+        if cursor is None:
+            return None
+        return cursor.block_number, cursor.block_hash
+
+    async def step(self, until: int | None = None) -> bool:
+        """Index the next range; True when the index has caught up with the target."""
+        head = await self.rpc.head()
+        self.state.head = head
+        self.state.chain_reachable = True
+        target = head - self.confirmations
+        if until is not None:
+            target = min(target, until)
+        cursor = await self._cursor()
+        if cursor is not None:
+            number, block_hash = cursor
+            if number > head:
+                await self._reorg(
+                    cursor, reason=f"the head {head} is below the index's block {number}"
+                )
+                return False
+            (current,) = await self.rpc.headers([number])
+            if current.hash != block_hash:
+                await self._reorg(cursor, reason=f"block {number} changed")
+                return False
+            start = number + 1
+        else:
+            start = self.start_block
+        self.state.indexed = start - 1
+        if start > target:
+            return True
+        first, last = self.sizer.next_range(start, target)
+        try:
+            logs = await self.rpc.get_logs(first, last, self.addresses)
+        except RangeTooLarge as exc:
+            if not self.sizer.refused(last - first + 1):
+                raise RpcError(
+                    f"eth_getLogs refuses even a single block ({first}): {exc}"
+                ) from None
+            log.info("range %d-%d refused (%s); now %d blocks", first, last, exc, self.sizer.size)
+            return False
+        self.sizer.succeeded(last - first + 1, len(logs))
+        numbers = sorted({entry.block_number for entry in logs} | {last})
+        headers = {h.number: h for h in await self.rpc.headers(numbers)}
+        if any(entry.block_hash != headers[entry.block_number].hash for entry in logs):
+            log.info("blocks %d-%d changed while being read; reading them again", first, last)
+            return False
+        built = build_batch(
+            logs,
+            {n: h.timestamp for n, h in headers.items()},
+            self.catalog,
+            self.chain_id,
+            self.project,
+        )
+        end = headers[last]
+        raw_by_event = {
+            id(event): entry
+            for (event, _), entry in zip(built.projected, _logs_of(built, logs), strict=True)
+        }
+        while True:
+            batch = WriteBatch.projected(
+                Cursor(self.chain_id, end.number, end.hash),
+                built.projected,
+                blocks=list(headers.values()),
+                rejected=built.rejected,
+                first_block=first,
+            )
+            try:
+                await asyncio.to_thread(self.store.apply_batch, batch)
+                break
+            except RowChangeError as exc:
+                # One event's changes do not fit the index (e.g. an update of a row an earlier
+                # dead letter never created): dead-letter that event, commit the rest.
+                if exc.event is None:
+                    raise
+                built.reject(exc.event, raw_by_event[id(exc.event)], str(exc))
+        for rejected in built.rejected:
+            log.warning(
+                "dead letter at block %d tx 0x%s log %d (%s): %s",
+                rejected.log.block_number,
+                rejected.log.tx_hash.hex(),
+                rejected.log.log_index,
+                rejected.stage,
+                rejected.reason,
+            )
+        self.state.events_indexed += len(built.projected)
+        self.state.dead_letters += len(built.rejected)
+        self.state.indexed = last
+        if self.on_progress is not None:
+            self.on_progress(self.state)
+        return last >= target
+
+    async def _reorg(self, cursor: tuple[int, bytes], reason: str) -> None:
+        """Roll back to the newest kept block the chain still agrees with."""
+        number, _ = cursor
+        kept: list[BlockHeader] = await asyncio.to_thread(
+            self.store.recent_blocks, self.rollback_window
+        )
+        candidates = [b for b in kept if b.number <= number]
+        chain = (
+            {h.number: h.hash for h in await self.rpc.headers([b.number for b in candidates])}
+            if candidates
+            else {}
+        )
+        ancestor = next((b for b in candidates if chain.get(b.number) == b.hash), None)
+        lowest = number - self.rollback_window
+        if ancestor is None or ancestor.number < lowest:
+            raise ReorgBeyondWindow(
+                f"{reason}, and no block the index kept within the last {self.rollback_window} "
+                "blocks is still on the chain: indexing halts and nothing is deleted; check the "
+                "chain (a reset dev chain? the wrong RPC?) and run `onelist node rebuild` if it "
+                "is right"
+            )
+        log.warning("reorg: %s; rolling back from block %d to %d", reason, number, ancestor.number)
+        await asyncio.to_thread(
+            self.store.rollback_to, ancestor.number, ancestor.hash, self.project
+        )
+        self.state.reorgs += 1
+        self.state.indexed = ancestor.number
+
+    # ----------------------------------------------------------------- loops
+
+    async def sync(self, until: int | None = None) -> None:
+        """Index until caught up with the head (or ``until``), then return."""
+        while not await self.step(until):
+            pass
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow the chain until ``stop`` is set; survive an unreachable chain or database."""
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                caught_up = await self.step()
+                backoff = 1.0
+                self.state.last_error = None
+                if caught_up:
+                    await self._wait(stop, self.poll_interval)
+            except RpcUnavailable as exc:
+                self.state.chain_reachable = False
+                self._failed(f"chain unreachable: {exc}", backoff)
+                await self._wait(stop, backoff)
+                backoff = min(30.0, backoff * 2)
+            except RpcError as exc:
+                self._failed(f"chain error: {exc}", backoff)
+                await self._wait(stop, backoff)
+                backoff = min(30.0, backoff * 2)
+            except StoreError as exc:
+                self._failed(f"database error: {exc}", backoff)
+                await self._wait(stop, backoff)
+                backoff = min(30.0, backoff * 2)
+            except ReorgBeyondWindow as exc:
+                self.state.last_error = str(exc)
+                log.critical("%s", exc)
+                raise
+
+    def _failed(self, message: str, backoff: float) -> None:
+        if message != self.state.last_error:
+            log.warning("%s; retrying in %.0fs", message, backoff)
+        self.state.last_error = message
+
+    async def _wait(self, stop: asyncio.Event, seconds: float) -> None:
+        stopped = asyncio.ensure_future(stop.wait())
+        woken = asyncio.ensure_future(self.new_block.wait())
+        try:
+            await asyncio.wait(
+                {stopped, woken}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopped.cancel()
+            woken.cancel()
+            self.new_block.clear()

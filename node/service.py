@@ -1,0 +1,127 @@
+"""Putting a node together from its configuration: deployment, catalog, store, RPC, indexer.
+
+The command line (``onelist node …``), the benchmarks and the tests all build a node here, so
+there is one way to open it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from node.chain.rpc import RpcClient
+from node.config import NodeConfig
+from node.decode import EventCatalog
+from node.errors import NodeError
+from node.indexer.indexer import Indexer, IndexerState
+from node.projections import project
+from node.store import Store, open_engine, upgrade
+from onelist.build.compiler import load_artifacts
+from onelist.chain.deployment import CONTRACTS, Deployment, load_deployment
+
+log = logging.getLogger("onelist.node")
+
+
+def catalog_for(deployment: Deployment) -> EventCatalog:
+    artifacts = load_artifacts()
+    deployment.check_abis({name: artifacts[name] for name in CONTRACTS})
+    return EventCatalog.from_abis(
+        {name: artifacts[name].abi for name in CONTRACTS},
+        {name: deployment.address(name) for name in CONTRACTS},
+    )
+
+
+def open_store(database_url: str) -> Store:
+    """The node's index, migrated to the current schema."""
+    engine = open_engine(database_url)
+    upgrade(engine)
+    return Store(engine)
+
+
+@dataclass
+class Node:
+    config: NodeConfig
+    deployment: Deployment
+    store: Store
+    rpc: RpcClient
+    indexer: Indexer
+
+
+@contextlib.asynccontextmanager
+async def open_node(
+    config: NodeConfig, on_progress: Callable[[IndexerState], None] | None = None
+) -> AsyncIterator[Node]:
+    deployment = load_deployment(config.deployment)
+    catalog = catalog_for(deployment)
+    store = open_store(config.database_url)
+    try:
+        async with RpcClient(
+            config.rpc_url, timeout=config.rpc_timeout, retries=config.rpc_retries
+        ) as rpc:
+            chain_id = await rpc.chain_id()
+            if chain_id != deployment.chain_id:
+                raise NodeError(
+                    f"the chain's id is {chain_id}, the deployment record's {deployment.chain_id}",
+                    where=config.rpc_url,
+                )
+            indexer = Indexer(
+                rpc,
+                store,
+                catalog,
+                chain_id=chain_id,
+                addresses=[deployment.address(name) for name in CONTRACTS],
+                start_block=deployment.block,
+                project=project,
+                confirmations=config.confirmations,
+                rollback_window=config.rollback_window,
+                poll_interval=config.poll_interval,
+                max_range=config.max_range,
+                on_progress=on_progress,
+            )
+            yield Node(config, deployment, store, rpc, indexer)
+    finally:
+        store.close()
+
+
+@dataclass(frozen=True)
+class BackfillStats:
+    events: int
+    blocks: int
+    seconds: float
+
+
+async def run_backfill(
+    rpc_url: str,
+    deployment: Deployment,
+    database_url: str,
+    *,
+    until: int | None = None,
+    progress: bool = False,
+    max_range: int = 50_000,
+) -> BackfillStats:
+    """Index ``deployment``'s events from its first block to ``until`` (default: the head)."""
+    catalog = catalog_for(deployment)
+    store = open_store(database_url)
+    try:
+        async with RpcClient(rpc_url) as rpc:
+            indexer = Indexer(
+                rpc,
+                store,
+                catalog,
+                chain_id=deployment.chain_id,
+                addresses=[deployment.address(name) for name in CONTRACTS],
+                start_block=deployment.block,
+                project=project,
+                max_range=max_range,
+            )
+            started = time.perf_counter()
+            await indexer.sync(until)
+            seconds = time.perf_counter() - started
+            state = indexer.state
+            blocks = (state.indexed or deployment.block) - deployment.block + 1
+            return BackfillStats(state.events_indexed, blocks, seconds)
+    finally:
+        store.close()

@@ -1,0 +1,97 @@
+"""Alembic migrations of the node's index, run from code: ``upgrade(url)`` at start-up.
+
+The migrations live in the package (``node/store/migrations``); no ``alembic.ini`` is needed.
+To use the ``alembic`` command during development::
+
+    alembic -c /dev/null -x url=sqlite:///index.db \\
+        -n alembic --raiseerr upgrade head   # or: python -m node.store.migrate URL
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from node.store.database import open_engine, read_connection, write_transaction
+
+__all__ = [
+    "SCRIPT_LOCATION",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "upgrade",
+]
+
+SCRIPT_LOCATION = "node.store:migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the package's migrations, bound to ``connection`` if given."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def _engine(target: Engine | str) -> Iterator[Engine]:
+    if isinstance(target, Engine):
+        yield target
+        return
+    engine = open_engine(target)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _run(target: Engine | str, step: Callable[[Config], None]) -> None:
+    with _engine(target) as engine, write_transaction(engine) as connection:
+        step(alembic_config(connection))
+
+
+def upgrade(target: Engine | str, revision: str = "head") -> None:
+    """Migrate the database (an engine or a URL) up to ``revision``, in one transaction."""
+    _run(target, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(target: Engine | str, revision: str = "base") -> None:
+    """Migrate the database down to ``revision`` (``base``: no tables left), in one transaction."""
+    _run(target, lambda config: command.downgrade(config, revision))
+
+
+def current_revision(target: Engine | str) -> str | None:
+    """The database's revision, or None when it was never migrated."""
+    with _engine(target) as engine, read_connection(engine) as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision the package carries."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m node.store.migrate URL [REVISION]``: upgrade, then print the revision."""
+    args = sys.argv[1:] if argv is None else argv
+    if not 1 <= len(args) <= 2:
+        print("usage: python -m node.store.migrate URL [REVISION]", file=sys.stderr)
+        return 2
+    upgrade(args[0], *args[1:])
+    print(current_revision(args[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
