@@ -14,6 +14,7 @@ from typing import Any
 
 from node.config import DEFAULT_DATA_DIR, NodeConfig, default_config, load_config
 from node.indexer.indexer import IndexerState
+from node.indexer.progress import ProgressReporter
 from node.service import open_node, open_store
 
 log = logging.getLogger("onelist.node")
@@ -81,60 +82,6 @@ def _setup_logging() -> None:
     )
 
 
-class _Progress:
-    """A rich progress bar on a terminal, a log line every few seconds otherwise."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-        self._last_log = 0.0
-        if sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("indexing blocks"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[events]} events"),
-                TimeRemainingColumn(),
-                transient=True,
-            )
-
-    def __call__(self, state: IndexerState) -> None:
-        if state.head is None or state.indexed is None:
-            return
-        if self._bar is not None:
-            if self._task is None:
-                self._bar.start()
-                self._task = self._bar.add_task("index", total=state.head, events=0)
-            self._bar.update(
-                self._task, completed=state.indexed, total=state.head, events=state.events_indexed
-            )
-            return
-        import time
-
-        now = time.monotonic()
-        if now - self._last_log >= 5:
-            self._last_log = now
-            log.info(
-                "indexed block %d of %d (%d events, lag %s)",
-                state.indexed,
-                state.head,
-                state.events_indexed,
-                state.lag,
-            )
-
-    def close(self) -> None:
-        if self._bar is not None and self._task is not None:
-            self._bar.stop()
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging()
     config = config_from(args)
@@ -144,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        progress = _Progress()
+        progress = ProgressReporter()
         try:
             async with open_node(config, on_progress=progress) as node:
                 log.info(
@@ -166,7 +113,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     config = config_from(args)
 
     async def main() -> IndexerState:
-        progress = _Progress()
+        progress = ProgressReporter()
         try:
             async with open_node(config, on_progress=progress) as node:
                 await node.indexer.sync(args.until)

@@ -18,6 +18,9 @@ class RangeSizer:
     maximum: int = 50_000
     target_logs: int = 10_000  # grow only while a query returns fewer logs than this
 
+    def __post_init__(self) -> None:
+        self.size = max(self.minimum, min(self.size, self.maximum))
+
     def next_range(self, start: int, last: int) -> tuple[int, int]:
         """The next ``(from, to)`` block range starting at ``start``, never past ``last``."""
         return start, min(last, start + self.size - 1)

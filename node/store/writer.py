@@ -698,19 +698,17 @@ class Store:
     def _stored_events(
         self, connection: Connection, *, after: int = -1, limit: int | None = None
     ) -> Iterator[DecodedEvent]:
-        """Stored events in chain order from the block after ``after``, read in chunks."""
+        """Stored events in chain order from the block after ``after``, read in pages (each
+        page starts after the (block number, log index) that ended the one before)."""
         events = schema.events
         columns = [column for column in events.c if column.name != "id"]
-        block, log_index = after, 2**31  # the last (block number, log index) read
+        where = events.c.block_number > after
         remaining = limit
         while remaining is None or remaining > 0:
             size = REPLAY_CHUNK if remaining is None else min(REPLAY_CHUNK, remaining)
             rows = connection.execute(
                 select(*columns)
-                .where(
-                    (events.c.block_number > block)
-                    | ((events.c.block_number == block) & (events.c.log_index > log_index))
-                )
+                .where(where)
                 .order_by(events.c.block_number, events.c.log_index)
                 .limit(size)
             ).all()
@@ -719,6 +717,9 @@ class Store:
             if len(rows) < size:
                 return
             block, log_index = rows[-1].block_number, rows[-1].log_index
+            where = (events.c.block_number > block) | (
+                (events.c.block_number == block) & (events.c.log_index > log_index)
+            )
             if remaining is not None:
                 remaining -= len(rows)
 

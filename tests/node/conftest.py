@@ -1,0 +1,100 @@
+"""A chain of the node tests' own (anvil: it can reorg), the consortium on it, and traffic.
+
+The node's tests start, stop, reorg and restart their chain, so they never share the session
+chain of the contract tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from node.events import DecodedEvent, RowChange
+from node.projections import project
+from onelist.catalogue import encode_catalogue
+from onelist.chain.client import ConsortiumClient
+from onelist.chain.connection import address_of, connect, dev_private_keys
+from onelist.chain.deployment import Deployment, deploy, save_deployment
+from onelist.chain.founding import load_founding
+from onelist.chain.launcher import LocalChain
+from onelist.chain.samples import sample_catalogue, sample_record, sample_terms
+from onelist.codes import ParticipantRole, exchange_code
+
+CATALOGUE = encode_catalogue(sample_catalogue())
+_seeds = itertools.count()
+
+
+@dataclass
+class Consortium:
+    chain: LocalChain
+    w3: Web3
+    deployment: Deployment
+    deployment_path: Path
+    client: ConsortiumClient
+    keys: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return self.chain.url
+
+    def traffic(self, listings: int, grants_each: int = 1) -> int:
+        """List ``listings`` products at SH and grant each via ZJ; returns the events made."""
+        sh, zj, provider, licensee = self.keys[1], self.keys[2], self.keys[5], self.keys[7]
+        events = 0
+        for _ in range(listings):
+            record = sample_record(address_of(provider), f"node-test-{next(_seeds)}")
+            listing_id, _ = self.client.list(sh, provider, "SH", record, CATALOGUE)
+            events += 1
+            for g in range(grants_each):
+                terms = sample_terms(
+                    listing_id,
+                    1,
+                    address_of(licensee),
+                    exchange_code("ZJ"),
+                    self.client.now() + g,
+                )
+                self.client.grant(zj, licensee, terms, record)
+                events += 1
+        return events
+
+
+def start_consortium(tmp: Path, data_dir: Path | None = None) -> Consortium:
+    chain = LocalChain("anvil", data_dir=data_dir).start()
+    w3 = connect(chain.url, chain.chain_id)
+    keys = dev_private_keys()
+    root = Path(__file__).resolve().parents[2]
+    deployment = deploy(w3, load_founding(root / "config" / "consortium.example.toml"), keys[0])
+    path = tmp / "deployment.json"
+    save_deployment(deployment, path)
+    client = ConsortiumClient(w3, deployment)
+    client.register_participant(keys[1], address_of(keys[5]), ParticipantRole.provider)
+    client.register_participant(keys[3], address_of(keys[7]), ParticipantRole.licensee)
+    return Consortium(chain, w3, deployment, path, client, keys)
+
+
+@pytest.fixture(scope="module")
+def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]:
+    """A fresh anvil with the consortium deployed, per test module."""
+    tmp = tmp_path_factory.mktemp("consortium")
+    c = start_consortium(tmp)
+    try:
+        yield c
+    finally:
+        c.chain.stop()
+
+
+def poisoned(tx_hash: str) -> object:
+    """A projection that refuses the event of ``tx_hash`` (fault injection for dead letters)."""
+    from node.projections.errors import ProjectionError
+
+    def project_or_refuse(event: DecodedEvent) -> list[RowChange]:
+        if event.tx_hash == tx_hash:
+            raise ProjectionError("poisoned by the test")
+        return project(event)
+
+    return project_or_refuse

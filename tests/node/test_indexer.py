@@ -1,0 +1,324 @@
+"""The indexer against a real chain and real databases: exactly once, through crashes, reorgs,
+an unreachable chain and poison events. Each test indexes into its own fresh database (SQLite
+file or PostgreSQL database) and compares the result with a fresh rebuild from the chain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import URL, create_engine, select, text
+
+from node.errors import ReorgBeyondWindow
+from node.indexer.batch import Project
+from node.projections import project
+from node.service import BackfillStats, open_store, run_backfill
+from node.store import IndexDigest, schema
+
+from .conftest import Consortium, poisoned, start_consortium
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextlib.contextmanager
+def postgresql_database(server: URL) -> Iterator[str]:
+    """A new PostgreSQL database, dropped afterwards."""
+    name = f"onelist_node_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty index database for this test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.db'}"
+        return
+    with postgresql_database(request.getfixturevalue("pg_server")) as url:
+        yield url
+
+
+def index(
+    consortium: Consortium,
+    url: str,
+    *,
+    until: int | None = None,
+    max_range: int = 50_000,
+    rollback_window: int = 128,
+    project_event: Project = project,
+) -> BackfillStats:
+    return asyncio.run(
+        run_backfill(
+            consortium.url,
+            consortium.deployment,
+            url,
+            until=until,
+            max_range=max_range,
+            rollback_window=rollback_window,
+            project_event=project_event,
+        )
+    )
+
+
+def digest(url: str) -> IndexDigest:
+    store = open_store(url)
+    try:
+        return store.digest()
+    finally:
+        store.close()
+
+
+def rebuilt(consortium: Consortium, tmp_path: Path, until: int | None = None) -> IndexDigest:
+    """The digest of a fresh index of the whole chain (into a new SQLite file)."""
+    url = f"sqlite:///{tmp_path / f'rebuild-{uuid.uuid4().hex[:6]}.db'}"
+    index(consortium, url, until=until)
+    return digest(url)
+
+
+def assert_same(mine: IndexDigest, fresh: IndexDigest) -> None:
+    difference = mine.first_difference(fresh)
+    assert difference is None, f"the index differs from a rebuild: {difference}"
+
+
+def test_replaying_an_indexed_range_changes_nothing(
+    consortium: Consortium, db_url: str, tmp_path: Path
+) -> None:
+    consortium.traffic(3)
+    first = index(consortium, db_url)
+    before = digest(db_url)
+    again = index(consortium, db_url)
+    assert again.events == 0
+    assert_same(digest(db_url), before)
+    store = open_store(db_url)
+    try:
+        cursor = store.cursor()
+        assert cursor is not None
+        # Roll back to the deployment and index the same blocks a second time.
+        store.rollback_to(consortium.deployment.block, None, project)
+    finally:
+        store.close()
+    replayed = index(consortium, db_url)
+    assert replayed.events > 0 and first.events > 0
+    assert_same(digest(db_url), before)
+    assert_same(before, rebuilt(consortium, tmp_path, until=cursor.block_number))
+
+
+def _cursor_block(url: str) -> int:
+    store = open_store(url)
+    try:
+        cursor = store.cursor()
+        return -1 if cursor is None else cursor.block_number
+    finally:
+        store.close()
+
+
+def test_killed_at_ten_random_points_the_index_equals_a_rebuild(
+    consortium: Consortium, db_url: str, tmp_path: Path
+) -> None:
+    consortium.traffic(40, grants_each=2)
+    head = consortium.w3.eth.block_number
+    start = consortium.deployment.block
+    points = sorted(random.Random(4).sample(range(start + 1, head), 10))
+    argv = [
+        sys.executable, "-m", "onelist.cli", "node", "sync",
+        "--rpc", consortium.url, "--db", db_url,
+        "--deployment", str(consortium.deployment_path), "--max-range", "2",
+        "--until", str(head),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    killed_at: list[int] = []
+    for point in points:
+        if _cursor_block(db_url) >= point:
+            continue
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        deadline = time.monotonic() + 60
+        while _cursor_block(db_url) < point and process.poll() is None:
+            assert time.monotonic() < deadline, "the indexer made no progress"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed_at.append(_cursor_block(db_url))
+    assert len(killed_at) >= 5, killed_at
+    finished = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert _cursor_block(db_url) == head
+    assert_same(digest(db_url), rebuilt(consortium, tmp_path, until=head))
+
+
+def _reorg(consortium: Consortium, depth: int) -> None:
+    """Replace the last ``depth`` blocks; the first new one lists a product the old ones did not."""
+    from onelist.chain.samples import sample_record
+    from onelist.records import record_tuple
+
+    sh, provider = consortium.keys[1], consortium.keys[5]
+    client = consortium.client
+    record = sample_record(
+        client.w3.eth.account.from_key(provider).address, f"reorg-{uuid.uuid4()}"
+    )
+    deadline = client.deadline()
+    lid = bytes(record["fingerprint"])
+    from tests.node.conftest import CATALOGUE
+
+    signature = client.sign_listing(provider, lid, "SH", record, CATALOGUE, deadline)
+    data = client.listings.functions.list(
+        record_tuple(record), CATALOGUE, deadline, signature
+    )._encode_transaction_data()
+    sender = client.w3.eth.account.from_key(sh).address
+    tx = {"from": sender, "to": client.listings.address, "data": data, "gas": hex(500_000)}
+    reply = consortium.w3.provider.make_request("anvil_reorg", [depth, [[tx, 0]]])
+    assert "error" not in reply, reply
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4, 5])
+def test_a_reorg_ends_equal_to_a_rebuild(
+    consortium: Consortium, tmp_path: Path, depth: int
+) -> None:
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    consortium.traffic(depth)  # the blocks the reorg replaces hold events
+    index(consortium, url)
+    _reorg(consortium, depth)
+    consortium.traffic(1)
+    index(consortium, url)
+    assert_same(digest(url), rebuilt(consortium, tmp_path))
+
+
+def test_a_reorg_on_postgresql_ends_equal_to_a_rebuild(
+    consortium: Consortium, tmp_path: Path, pg_server: URL
+) -> None:
+    with postgresql_database(pg_server) as url:
+        consortium.traffic(3)
+        index(consortium, url)
+        _reorg(consortium, 3)
+        consortium.traffic(1)
+        index(consortium, url)
+        assert_same(digest(url), rebuilt(consortium, tmp_path))
+
+
+def test_a_reorg_deeper_than_the_window_halts_and_deletes_nothing(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    consortium.traffic(5)
+    index(consortium, url, rollback_window=2)
+    before = digest(url)
+    _reorg(consortium, 5)
+    with pytest.raises(ReorgBeyondWindow, match="nothing is deleted"):
+        index(consortium, url, rollback_window=2)
+    assert_same(digest(url), before)
+
+
+def test_a_poison_event_goes_to_dead_letters_and_later_events_are_indexed(
+    consortium: Consortium, db_url: str
+) -> None:
+    start = consortium.w3.eth.block_number
+    consortium.traffic(3)
+    logs = consortium.w3.eth.get_logs(
+        {"fromBlock": start + 1, "address": consortium.deployment.address("ListingRegistry")}
+    )
+    poison_tx = "0x" + bytes(logs[1]["transactionHash"]).hex()  # the second new listing
+    index(consortium, db_url, project_event=poisoned(poison_tx))  # type: ignore[arg-type]
+    store = open_store(db_url)
+    try:
+        status = store.status()
+    finally:
+        store.close()
+    letters = status["recent_dead_letters"]
+    stages = sorted(letter["stage"] for letter in letters)
+    # The listing is refused by the projection; its grant then updates a listing the index
+    # does not hold, which the store refuses: both become dead letters.
+    assert stages == ["project", "store"], letters
+    assert any(letter["tx_hash"] == poison_tx for letter in letters)
+    assert status["tables"]["listings"] >= 2  # the listings before and after it are indexed
+    third = "0x" + bytes(logs[2]["topics"][1]).hex()
+    with open_store(db_url) as again, again.engine.connect() as connection:
+        row = connection.execute(
+            select(schema.listings.c.listing_id).where(schema.listings.c.listing_id == third)
+        ).first()
+    assert row is not None, "the listing after the poison event was not indexed"
+
+
+def test_the_indexer_waits_out_a_stopped_chain_and_loses_nothing(tmp_path: Path) -> None:
+    from node.config import NodeConfig
+    from node.service import open_node
+
+    data = tmp_path / "chain"
+    c = start_consortium(tmp_path, data_dir=data)
+    port = c.chain.port
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    config = NodeConfig(
+        organisation="SH",
+        rpc_url=c.url,
+        deployment=c.deployment_path,
+        database_url=url,
+        poll_interval=0.2,
+        rpc_timeout=2,
+        rpc_retries=1,
+    )
+
+    async def scenario() -> None:
+        nonlocal c
+        stop = asyncio.Event()
+        async with open_node(config) as node:
+            task = asyncio.create_task(node.indexer.run(stop))
+            await asyncio.to_thread(c.traffic, 2)
+            await _until(
+                lambda: (
+                    node.indexer.state.lag == 0
+                    and node.indexer.state.indexed == c.w3.eth.block_number
+                )
+            )
+            c.chain.stop()
+            await asyncio.sleep(10)
+            assert not node.indexer.state.chain_reachable
+            assert "unreachable" in (node.indexer.state.last_error or "")
+            assert not task.done()
+            restarted = await asyncio.to_thread(lambda: start_again(c, data, port))
+            c = restarted
+            await asyncio.to_thread(c.traffic, 2)
+            head = c.w3.eth.block_number
+            await _until(lambda: node.indexer.state.indexed == head, timeout=60)
+            assert node.indexer.state.chain_reachable
+            stop.set()
+            await task
+
+    async def _until(condition: object, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():  # type: ignore[operator]
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.1)
+
+    asyncio.run(scenario())
+    try:
+        assert_same(digest(url), rebuilt(c, tmp_path))
+    finally:
+        c.chain.stop()
+
+
+def start_again(c: Consortium, data: Path, port: int) -> Consortium:
+    from onelist.chain.connection import connect
+    from onelist.chain.launcher import LocalChain
+
+    chain = LocalChain("anvil", data_dir=data, port=port).start()
+    w3 = connect(chain.url, chain.chain_id)
+    from onelist.chain.client import ConsortiumClient
+
+    return Consortium(
+        chain, w3, c.deployment, c.deployment_path, ConsortiumClient(w3, c.deployment), c.keys
+    )

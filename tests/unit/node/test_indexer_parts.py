@@ -1,0 +1,118 @@
+"""Pure parts of the indexer: range sizing, RPC result parsing, the node's configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from node.chain.ranges import RangeSizer
+from node.chain.rpc import parse_header, parse_log
+from node.config import parse_config
+from onelist.errors import ConfigError
+
+
+def test_the_range_grows_while_queries_come_back_small() -> None:
+    sizer = RangeSizer(size=100, maximum=1_000, target_logs=1_000)
+    sizer.succeeded(blocks=100, logs=10)
+    assert sizer.size == 200
+    for _ in range(10):
+        sizer.succeeded(blocks=sizer.size, logs=10)
+    assert sizer.size == 1_000
+
+
+def test_the_range_halves_when_refused_and_stops_at_one_block() -> None:
+    sizer = RangeSizer(size=8)
+    assert sizer.refused(8) and sizer.size == 4
+    assert sizer.refused(4) and sizer.size == 2
+    assert sizer.refused(2) and sizer.size == 1
+    assert not sizer.refused(1)  # the caller gets the error: no endless loop
+
+
+def test_the_range_shrinks_when_a_query_returns_too_many_logs() -> None:
+    sizer = RangeSizer(size=1_000, target_logs=100)
+    sizer.succeeded(blocks=1_000, logs=500)
+    assert sizer.size == 500
+
+
+@pytest.mark.parametrize(
+    ("size", "maximum", "expected"),
+    [(1_000, 2, 2), (1, 50, 1), (0, 50, 1)],
+    ids=["the first range respects the maximum", "a small start stays", "zero becomes one"],
+)
+def test_the_first_range_is_within_bounds(size: int, maximum: int, expected: int) -> None:
+    assert RangeSizer(size=size, maximum=maximum).size == expected
+
+
+def test_a_range_never_passes_the_last_block() -> None:
+    assert RangeSizer(size=100).next_range(95, 120) == (95, 120)
+    assert RangeSizer(size=10).next_range(95, 120) == (95, 104)
+
+
+def test_logs_and_headers_parse_from_json_rpc() -> None:
+    log = parse_log(
+        {
+            "blockNumber": "0x10",
+            "blockHash": "0x" + "aa" * 32,
+            "transactionHash": "0x" + "bb" * 32,
+            "logIndex": "0x2",
+            "address": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+            "topics": ["0x" + "cc" * 32],
+            "data": "0x0102",
+        }
+    )
+    assert (log.block_number, log.log_index, log.data, log.removed) == (16, 2, b"\x01\x02", False)
+    assert log.address == "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    header = parse_header(
+        {
+            "number": "0x10",
+            "hash": "0x" + "aa" * 32,
+            "parentHash": "0x" + "99" * 32,
+            "timestamp": "0x5",
+        }
+    )
+    assert (header.number, header.timestamp, header.parent_hash) == (16, 5, b"\x99" * 32)
+
+
+VALID = """
+[node]
+organisation = "ZJ"
+rpc_url = "http://127.0.0.1:8545"
+deployment = ".onelist/deployment.json"
+database_url = "postgresql+psycopg://onelist@127.0.0.1/zj"
+confirmations = 0
+poll_interval = 1
+"""
+
+
+def test_a_node_config_loads() -> None:
+    config = parse_config(VALID)
+    assert config.organisation == "ZJ"
+    assert config.deployment == Path(".onelist/deployment.json")
+    assert config.poll_interval == 1.0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ('organisation = "ZJ"\n', "", "missing keys: organisation"),
+        ("confirmations = 0", "confirmations = -1", "node.confirmations: must not be negative"),
+        ("confirmations = 0", 'confirmations = "0"', "node.confirmations: a int is required"),
+        ("poll_interval = 1", "poll_interval = 0", "node.poll_interval: must be positive"),
+        ("poll_interval = 1", "pol_interval = 1", "node.pol_interval: unknown key"),
+        ("[node]", "[nodes]", "a [node] table is required"),
+        ("[node]", "[node", "not valid TOML"),
+    ],
+    ids=[
+        "a missing organisation is named",
+        "negative confirmations are refused",
+        "a quoted number is refused",
+        "a zero poll interval is refused",
+        "a misspelt key is named",
+        "a file without [node] is refused",
+        "malformed TOML is refused",
+    ],
+)
+def test_node_config_errors_name_the_key(old: str, new: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
+        parse_config(VALID.replace(old, new))
