@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         p.add_argument("--organisation", help="exchange code or 'regulator' (default SH)")
         p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
         p.add_argument("--rpc", dest="rpc_url", help="chain JSON-RPC URL")
+        p.add_argument("--ws", dest="ws_url", help="websocket URL for new-head notifications")
         p.add_argument("--db", dest="database_url", help="SQLAlchemy URL of the index")
         p.add_argument("--deployment", type=Path, help="deployment record")
         p.add_argument("--confirmations", type=int)
@@ -64,9 +65,13 @@ def config_from(args: argparse.Namespace) -> NodeConfig:
         config = load_config(args.config)
     else:
         config = default_config(args.organisation or "SH", args.data_dir)
+        if args.rpc_url and not args.ws_url:
+            # The default websocket is the local chain's; another RPC brings its own.
+            args.ws_url = "ws" + args.rpc_url.removeprefix("http")
     return config.with_overrides(
         organisation=args.organisation,
         rpc_url=args.rpc_url,
+        ws_url=args.ws_url,
         database_url=args.database_url,
         deployment=args.deployment,
         confirmations=args.confirmations,

@@ -30,6 +30,7 @@ class NodeConfig:
     rpc_retries: int = 4
     max_range: int = 50_000  # blocks per eth_getLogs query at most
     ready_lag: int = 5  # /ready is 503 while the index is further than this behind the head
+    ws_url: str | None = None  # a websocket for new-head notifications (polling without one)
 
     def with_overrides(self, **values: Any) -> NodeConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -47,6 +48,7 @@ _FIELDS: dict[str, type] = {
     "rpc_retries": int,
     "max_range": int,
     "ready_lag": int,
+    "ws_url": str,
 }
 
 
@@ -55,6 +57,7 @@ def default_config(organisation: str = "SH", data_dir: Path = DEFAULT_DATA_DIR) 
     return NodeConfig(
         organisation=organisation,
         rpc_url="http://127.0.0.1:8545",
+        ws_url="ws://127.0.0.1:8545",
         deployment=data_dir / "deployment.json",
         database_url=f"sqlite:///{data_dir / 'nodes' / organisation.lower() / 'index.db'}",
     )

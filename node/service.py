@@ -82,6 +82,7 @@ async def open_node(
                 poll_interval=config.poll_interval,
                 max_range=config.max_range,
                 on_progress=on_progress,
+                ws_url=config.ws_url,
             )
             yield Node(config, deployment, store, rpc, indexer)
     finally:

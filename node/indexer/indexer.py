@@ -19,11 +19,13 @@ node reports not ready; a reorg past the window stops the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from node.chain.heads import follow_heads
 from node.chain.ranges import RangeSizer
 from node.chain.rpc import RpcClient
 from node.decode import EventCatalog
@@ -80,6 +82,7 @@ class Indexer:
         poll_interval: float = 0.5,
         max_range: int = 50_000,
         on_progress: Callable[[IndexerState], None] | None = None,
+        ws_url: str | None = None,
     ) -> None:
         self.rpc = rpc
         self.store = store
@@ -94,7 +97,8 @@ class Indexer:
         self.sizer = RangeSizer(maximum=max_range)
         self.state = IndexerState()
         self.on_progress = on_progress
-        self.new_block = asyncio.Event()  # set by a head subscription, if any
+        self.new_block = asyncio.Event()  # set by the head subscription, if any
+        self.ws_url = ws_url
 
     # ----------------------------------------------------------------- one step
 
@@ -228,6 +232,20 @@ class Indexer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the chain until ``stop`` is set; survive an unreachable chain or database."""
+        heads = (
+            asyncio.create_task(follow_heads(self.ws_url, self.new_block, stop))
+            if self.ws_url
+            else None
+        )
+        try:
+            await self._follow(stop)
+        finally:
+            if heads is not None:
+                heads.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heads
+
+    async def _follow(self, stop: asyncio.Event) -> None:
         backoff = 1.0
         while not stop.is_set():
             try:

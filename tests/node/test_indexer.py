@@ -322,3 +322,71 @@ def start_again(c: Consortium, data: Path, port: int) -> Consortium:
     return Consortium(
         chain, w3, c.deployment, c.deployment_path, ConsortiumClient(w3, c.deployment), c.keys
     )
+
+
+def test_a_head_subscription_wakes_the_indexer_before_the_next_poll(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    from node.config import NodeConfig
+    from node.service import open_node
+
+    config = NodeConfig(
+        organisation="SH",
+        rpc_url=consortium.url,
+        ws_url="ws" + consortium.url.removeprefix("http"),
+        deployment=consortium.deployment_path,
+        database_url=f"sqlite:///{tmp_path / 'index.db'}",
+        poll_interval=60,  # without the subscription nothing new would be seen for a minute
+    )
+
+    async def scenario() -> float:
+        stop = asyncio.Event()
+        async with open_node(config) as node:
+            task = asyncio.create_task(node.indexer.run(stop))
+            head = consortium.w3.eth.block_number
+            while node.indexer.state.indexed != head:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # idle now, waiting for a head
+            await asyncio.to_thread(consortium.traffic, 1)
+            new_head = consortium.w3.eth.block_number
+            started = time.monotonic()
+            while node.indexer.state.indexed != new_head:
+                assert time.monotonic() - started < 10, "the new block was not seen"
+                await asyncio.sleep(0.02)
+            stop.set()
+            await task
+            return time.monotonic() - started
+
+    assert asyncio.run(scenario()) < 10
+
+
+def _node_cli(consortium: Consortium, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [
+        sys.executable, "-m", "onelist.cli", "node", *args,
+        "--rpc", consortium.url, "--db", url, "--deployment", str(consortium.deployment_path),
+    ]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_verify_passes_on_a_faithful_index_and_names_the_first_difference(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    consortium.traffic(2)
+    assert _node_cli(consortium, url, "sync").returncode == 0
+    good = _node_cli(consortium, url, "verify")
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert "verified" in good.stdout
+    store = open_store(url)
+    with store.engine.begin() as connection:
+        connection.execute(schema.licences.update().values(price_fen=1))
+    store.close()
+    bad = _node_cli(consortium, url, "verify")
+    assert bad.returncode == 1
+    assert "licences" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    rebuilt_again = _node_cli(consortium, url, "rebuild")
+    assert rebuilt_again.returncode == 0, rebuilt_again.stderr[-2000:]
+    assert _node_cli(consortium, url, "verify").returncode == 0
+    status = _node_cli(consortium, url, "status")
+    assert "lag           0" in status.stdout
