@@ -1,0 +1,356 @@
+"""Backfill speed of the node's indexer, against raw eth_getLogs and web3.py, in one run.
+
+    .venv/bin/python benchmarks/index_backfill.py [--events 100000] [--chain anvil]
+        [--web3-events 20000] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+
+Starts a local chain, deploys the consortium, makes ``--events`` events through the real
+contracts (benchmarks/eventgen.py), then measures over the same blocks:
+
+- ``raw_rpc_events_per_s``: ``eth_getLogs`` over the three contracts' addresses in block ranges
+  of about 10,000 logs, parsed as JSON and nothing more (the ceiling for any indexer); best of
+  two passes;
+- ``web3_events_per_s``: web3.py's ``contract.events.X().get_logs`` for every event type of the
+  three contracts (web3's per-log decoder), over the blocks holding the first ``--web3-events``;
+- ``sqlite_events_per_s`` and ``postgres_events_per_s``: ``node.indexer.backfill.run_backfill``
+  into a new SQLite file and a new PostgreSQL database (created and dropped here), each in a
+  process of its own so that its peak memory is its own;
+- ``peak_rss_mb``: the largest peak resident set of those backfill processes (their own
+  ``RUSAGE_SELF``: neither the chain nor this process is counted).
+
+Prints one JSON object with those keys and a ``context`` object (sizes, seconds, ratios to the
+raw rate, targets, and why a figure is null). Targets (issue #4): each backfill at least 60% of
+the raw rate measured in the same run, peak RSS at most 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import platform
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from eventgen import GeneratedStats, Signer, generate_events
+from web3 import Web3
+
+from node.chain.rpc import RpcClient
+from onelist.build.compiler import load_artifacts, repo_root
+from onelist.chain.connection import connect, dev_private_keys
+from onelist.chain.deployment import CONTRACTS, Deployment, deploy
+from onelist.chain.founding import load_founding
+from onelist.chain.launcher import BACKENDS, LocalChain
+
+#: Logs per eth_getLogs request in the raw measurement (the node's RangeSizer aims at the same).
+RAW_TARGET_LOGS = 10_000
+TARGET_RATIO = 0.6
+TARGET_RSS_MB = 300
+BACKFILL_TIMEOUT_S = 1_800
+
+# Runs in a fresh interpreter, so that its peak RSS is the backfill's and nothing else's.
+_BACKFILL_CHILD = """
+import asyncio, json, resource, sys, time
+from onelist.chain.deployment import Deployment
+from node.indexer.backfill import run_backfill
+
+args = json.loads(sys.argv[1])
+started = time.perf_counter()
+stats = asyncio.run(
+    run_backfill(
+        rpc_url=args["rpc_url"],
+        deployment=Deployment.from_json(args["deployment"]),
+        database_url=args["database_url"],
+        until=args["until"],
+    )
+)
+wall = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({
+    "events": stats.events, "blocks": stats.blocks, "seconds": stats.seconds,
+    "wall_seconds": wall, "peak_rss_mb": peak,
+}))
+"""
+
+
+def _log(message: str) -> None:
+    print(f"index_backfill: {message}", file=sys.stderr, flush=True)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --------------------------------------------------------------------------- raw RPC
+
+
+async def _raw_pass(
+    url: str, addresses: Sequence[str], first: int, last: int, span: int, mark: int
+) -> tuple[int, float, int, int]:
+    """One pass of eth_getLogs, JSON only: (logs, seconds, requests, block of log ``mark``)."""
+    logs = requests = 0
+    mark_block = last
+    async with RpcClient(url, timeout=120) as rpc:
+        started = time.perf_counter()
+        for start in range(first, last + 1, span):
+            entries = await rpc.get_logs_raw(start, min(last, start + span - 1), addresses)
+            requests += 1
+            if logs < mark <= logs + len(entries):
+                mark_block = int(entries[mark - logs - 1]["blockNumber"], 16)
+            logs += len(entries)
+        seconds = time.perf_counter() - started
+    return logs, seconds, requests, mark_block
+
+
+def measure_raw(
+    url: str, deployment: Deployment, last: int, generated: GeneratedStats, web3_events: int
+) -> dict[str, Any]:
+    addresses = [deployment.address(name) for name in CONTRACTS]
+    first = deployment.block
+    blocks = last - first + 1
+    span = max(1, round(blocks * RAW_TARGET_LOGS / max(generated.events, 1)))
+    passes = [
+        asyncio.run(_raw_pass(url, addresses, first, last, span, web3_events)) for _ in range(2)
+    ]
+    logs, seconds, requests, mark_block = min(passes, key=lambda p: p[1])
+    return {
+        "logs": logs,
+        "seconds": seconds,
+        "events_per_s": logs / seconds,
+        "requests": requests,
+        "range_blocks": span,
+        "passes_seconds": [round(p[1], 3) for p in passes],
+        "web3_last_block": mark_block,
+    }
+
+
+# --------------------------------------------------------------------------- web3.py
+
+
+def measure_web3(url: str, deployment: Deployment, last: int) -> dict[str, Any]:
+    """web3.py's own way: one get_logs per event type and contract, decoded per log."""
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 600}))
+    artifacts = load_artifacts()
+    decoded = 0
+    started = time.perf_counter()
+    for name in CONTRACTS:
+        contract = w3.eth.contract(address=deployment.address(name), abi=artifacts[name].abi)
+        for entry in artifacts[name].abi:
+            if entry.get("type") != "event":
+                continue
+            event = contract.events[entry["name"]]()
+            decoded += len(event.get_logs(from_block=deployment.block, to_block=last))
+    seconds = time.perf_counter() - started
+    return {"events": decoded, "seconds": seconds, "events_per_s": decoded / seconds}
+
+
+# --------------------------------------------------------------------------- the node's backfill
+
+
+def backfill_available() -> str | None:
+    """None when node.indexer.backfill.run_backfill can be imported, else why not."""
+    try:
+        if importlib.util.find_spec("node.indexer.backfill") is None:
+            return "node.indexer.backfill does not exist yet"
+    except ImportError as exc:
+        return f"node.indexer.backfill cannot be found: {exc}"
+    probe = "import node.indexer.backfill as b; assert callable(b.run_backfill)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120
+    )
+    if done.returncode != 0:
+        return "node.indexer.backfill.run_backfill cannot be imported: " + _tail(done.stderr)
+    return None
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+def run_backfill_child(
+    url: str, deployment: Deployment, database_url: str, until: int
+) -> dict[str, Any]:
+    """The node's backfill in a process of its own; its figures, or an ``error``."""
+    args = {
+        "rpc_url": url,
+        "deployment": deployment.to_json(),
+        "database_url": database_url,
+        "until": until,
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _BACKFILL_CHILD, json.dumps(args)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=repo_root(),
+            timeout=BACKFILL_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within {BACKFILL_TIMEOUT_S} s"}
+    if done.returncode != 0:
+        return {"error": f"exit code {done.returncode}: {_tail(done.stderr)}"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["events_per_s"] = result["events"] / result["wall_seconds"]
+    return result
+
+
+@contextlib.contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    """A new, empty database on ``server`` (a SQLAlchemy URL without a database), dropped after."""
+    import psycopg  # only this measurement needs it
+
+    base = server.rstrip("/")
+    admin = base.replace("postgresql+psycopg://", "postgresql://", 1) + "/postgres"
+    name = f"onelist_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _rate(result: dict[str, Any] | None) -> int | None:
+    if result is None or "events_per_s" not in result:
+        return None
+    return round(float(result["events_per_s"]))
+
+
+def _figures(result: dict[str, Any] | None, raw_rate: float, logs: int) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if "error" in result:
+        return {"error": result["error"]}
+    return {
+        "indexed_events": result["events"],
+        "all_events_indexed": result["events"] == logs,
+        "blocks": result["blocks"],
+        "seconds": round(result["seconds"], 3),
+        "wall_seconds": round(result["wall_seconds"], 3),
+        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+        "ratio_to_raw": round(result["events_per_s"] / raw_rate, 3),
+    }
+
+
+def measure(
+    events: int, backend: str, web3_events: int, postgres: str, seed: int
+) -> dict[str, Any]:
+    with LocalChain(backend) as chain:  # type: ignore[arg-type]
+        w3 = connect(chain.url, chain.chain_id, timeout=120)
+        founding = load_founding(repo_root() / "config" / "consortium.example.toml")
+        deployment = deploy(w3, founding, dev_private_keys()[0])
+        _log(f"generating {events} events on {backend}")
+        generated = generate_events(w3, deployment, events, seed=seed, progress=True)
+        last = int(w3.eth.block_number)
+        rss_after_generation = _rss_mb()
+
+        _log("raw eth_getLogs")
+        raw = measure_raw(chain.url, deployment, last, generated, web3_events)
+        logs, raw_rate = raw["logs"], raw["events_per_s"]
+        subset = web3_events < logs
+        web3_last = raw["web3_last_block"] if subset else last
+        _log(f"web3.py get_logs up to block {web3_last}")
+        web3 = measure_web3(chain.url, deployment, web3_last)
+
+        sqlite: dict[str, Any] | None = None
+        pg: dict[str, Any] | None = None
+        notes: dict[str, str] = {}
+        missing = backfill_available()
+        if missing is not None:
+            notes["backfill"] = missing
+        else:
+            with tempfile.TemporaryDirectory(prefix="onelist-bench-") as tmp:
+                _log("backfill into SQLite")
+                url = f"sqlite:///{Path(tmp) / 'index.db'}"
+                sqlite = run_backfill_child(chain.url, deployment, url, last)
+            try:
+                with postgres_database(postgres) as database_url:
+                    _log("backfill into PostgreSQL")
+                    pg = run_backfill_child(chain.url, deployment, database_url, last)
+            except Exception as exc:  # psycopg missing or server down: say so, keep the rest
+                notes["postgres"] = f"no PostgreSQL database: {type(exc).__name__}: {exc}"
+
+    for label, result in (("sqlite", sqlite), ("postgres", pg)):
+        if result is not None and "error" in result:
+            notes[label] = result["error"]
+    peaks = [r["peak_rss_mb"] for r in (sqlite, pg) if r is not None and "peak_rss_mb" in r]
+    return {
+        "events": logs,
+        "raw_rpc_events_per_s": round(raw_rate),
+        "web3_events_per_s": round(web3["events_per_s"]),
+        "sqlite_events_per_s": _rate(sqlite),
+        "postgres_events_per_s": _rate(pg),
+        "peak_rss_mb": round(max(peaks), 1) if peaks else None,
+        "context": {
+            "chain": backend,
+            "blocks": last - deployment.block + 1,
+            "events_per_block": round(logs / (last - deployment.block + 1)),
+            "events_generated": generated.events,
+            "generation": {
+                "transactions": generated.transactions,
+                "seconds": round(generated.seconds, 1),
+                "events_per_s": round(generated.events_per_s),
+            },
+            "raw_rpc": {
+                "seconds": round(raw["seconds"], 3),
+                "requests": raw["requests"],
+                "range_blocks": raw["range_blocks"],
+                "passes_seconds": raw["passes_seconds"],
+                "measures": "eth_getLogs + JSON parsing (orjson), best of two passes",
+            },
+            "web3": {
+                "events_measured": web3["events"],
+                "seconds": round(web3["seconds"], 3),
+                "subset": (
+                    f"the first {web3['events']} events (blocks {deployment.block}-{web3_last}); "
+                    "web3's per-log decoder is too slow for all"
+                    if subset
+                    else "all events"
+                ),
+            },
+            "sqlite": _figures(sqlite, raw_rate, logs),
+            "postgres": _figures(pg, raw_rate, logs),
+            "peak_rss": (
+                "largest peak RSS (RUSAGE_SELF) of the backfill processes; the chain (anvil) "
+                "and this benchmark process are not counted"
+            ),
+            "benchmark_process_peak_rss_mb": round(max(_rss_mb(), rss_after_generation), 1),
+            "targets": {"backfill_to_raw_ratio": TARGET_RATIO, "peak_rss_mb": TARGET_RSS_MB},
+            "notes": notes,
+            "python": platform.python_version(),
+            "fast_signing": Signer(bytes(31) + b"\x01").fast,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--chain", choices=BACKENDS, default="anvil")
+    parser.add_argument("--web3-events", type=int, default=20_000)
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432",
+        help="server URL; a database is created for the run and dropped after",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    result = measure(args.events, args.chain, args.web3_events, args.postgres, args.seed)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
