@@ -19,6 +19,8 @@ from onelist.build.compiler import repo_root as _repo_root
 from onelist.chain.connection import connect, dev_private_keys, evm_revert, evm_snapshot
 from onelist.chain.launcher import BACKENDS, Backend, LocalChain
 
+pytest_plugins = ["tests.integration.db_fixtures"]
+
 CHAIN_FIXTURES = {"chain", "w3", "snapshot"}
 
 

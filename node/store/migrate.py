@@ -1,15 +1,16 @@
 """Alembic migrations of the node's index, run from code: ``upgrade(url)`` at start-up.
 
-The migrations live in the package (``node/store/migrations``); no ``alembic.ini`` is needed.
-To use the ``alembic`` command during development::
+The migrations live in the package (``node/store/migrations``, one module per revision under
+``versions/``); no ``alembic.ini`` is needed. To write the next revision, start from what
+Alembic sees missing, then write the operations out by hand as ``0001_initial.py`` does::
 
-    alembic -c /dev/null -x url=sqlite:///index.db \\
-        -n alembic --raiseerr upgrade head   # or: python -m node.store.migrate URL
+    with open_engine(url).begin() as connection:
+        command.revision(alembic_config(connection), "what changes", autogenerate=True,
+                         rev_id="0002")
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -80,18 +81,3 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m node.store.migrate URL [REVISION]``: upgrade, then print the revision."""
-    args = sys.argv[1:] if argv is None else argv
-    if not 1 <= len(args) <= 2:
-        print("usage: python -m node.store.migrate URL [REVISION]", file=sys.stderr)
-        return 2
-    upgrade(args[0], *args[1:])
-    print(current_revision(args[0]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple, Protocol
@@ -31,7 +32,7 @@ from node.store.database import (
 from node.store.digest import IndexDigest, compute_digest
 from node.store.errors import RowChangeError, StoreError
 from node.store.plan import Group, coalesce, op_of, plan
-from node.store.statements import Statements, check_columns
+from node.store.statements import Compiled, Statements, check_columns
 from onelist.catalogue import CatalogueError, decode_catalogue
 
 __all__ = [
@@ -48,6 +49,9 @@ __all__ = [
 CATALOGUE_EVENTS = frozenset({"Listed", "VersionPublished"})
 #: Events read back per round trip when a rollback replays the ``events`` table.
 REPLAY_CHUNK = 5000
+#: Batches with at least this many row changes plan them in a worker thread while the events
+#: are inserted.
+OVERLAP_MIN_CHANGES = 2000
 _LATEST_DEAD_LETTERS = 5
 
 
@@ -207,7 +211,7 @@ def _catalogue(name: str, args: Mapping[str, Any]) -> tuple[dict[str, Any] | Non
     try:
         return decode_catalogue(bytes.fromhex(raw.removeprefix("0x"))), None
     except CatalogueError as error:
-        return None, str(error)
+        return None, error.message  # as node.decode says it
     except ValueError as error:
         return None, f"catalogue is not hex: {error}"
 
@@ -237,13 +241,8 @@ def event_from_row(row: Mapping[str, Any] | RowMapping) -> DecodedEvent:
     )
 
 
-def _block_row(header: BlockHeader) -> dict[str, Any]:
-    return {
-        "number": header.number,
-        "hash": _hex(header.hash),
-        "parent_hash": _hex(header.parent_hash),
-        "timestamp": header.timestamp,
-    }
+#: Block headers are upserted: after a rollback, a number may come back with another hash.
+_BLOCKS_UPSERT = ("upsert", "blocks", ("number",), ("hash", "parent_hash", "timestamp"))
 
 
 def _dead_letter_row(chain_id: int, rejection: Rejection, now: int) -> dict[str, Any]:
@@ -311,6 +310,36 @@ class _Failed(Exception):
         super().__init__(reason)
         self.position = position
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """Changes ready to run: each group with its statement and parameter sets, in order."""
+
+    changes: Sequence[RowChange]
+    owners: Sequence[int]
+    events: Sequence[DecodedEvent]
+    steps: list[tuple[Group, Compiled, list[tuple[Any, ...]]]]
+
+
+def _row_change_error(
+    changes: Sequence[RowChange],
+    owners: Sequence[int],
+    events: Sequence[DecodedEvent],
+    index: int,
+    reason: str,
+) -> RowChangeError:
+    change = changes[index]
+    owner = owners[index] if index < len(owners) else None
+    event = events[owner] if owner is not None and owner < len(events) else None
+    where = f" (event {event.name} {event.tx_hash}#{event.log_index})" if event else ""
+    return RowChangeError(
+        f"{_describe(change)}: {reason}{where}",
+        table=change.table,
+        change=change,
+        change_index=index,
+        event=event,
+    )
 
 
 def _describe(change: RowChange) -> str:
@@ -407,12 +436,19 @@ class Store:
                         f"the batch starts at block {start}, at or before the cursor "
                         f"(block {stored.block_number}); it would apply events twice"
                     )
-            if batch.events:
-                compiled = self._statements.insert_shape(schema.events, EVENT_COLUMNS)
-                self._statements.execute(
-                    connection, compiled, [_event_row(event) for event in batch.events]
-                )
-            self._apply_changes(connection, batch.changes, batch.owners, batch.events)
+            if len(batch.changes) >= OVERLAP_MIN_CHANGES and batch.events:
+                # Plan the changes (pure Python) in a worker while this thread inserts the
+                # events (the database works and the driver waits without the GIL).
+                with ThreadPoolExecutor(1, thread_name_prefix="onelist-plan") as worker:
+                    planning = worker.submit(
+                        self._prepare, batch.changes, batch.owners, batch.events
+                    )
+                    self._insert_events(connection, batch.events)  # on error: waits, raises
+                    prepared = planning.result()
+            else:
+                self._insert_events(connection, batch.events)
+                prepared = self._prepare(batch.changes, batch.owners, batch.events)
+            self._execute(connection, prepared)
             self._write_blocks(connection, batch.blocks)
             if batch.rejected:
                 now = int(time.time())
@@ -608,17 +644,70 @@ class Store:
     def _write_blocks(self, connection: Connection, headers: Sequence[BlockHeader]) -> None:
         if not headers:
             return
-        rows = {header.number: _block_row(header) for header in headers}  # the last one wins
-        statement = self._insert(schema.blocks)
-        statement = statement.on_conflict_do_update(
-            index_elements=["number"],
-            set_={
-                "hash": statement.excluded.hash,
-                "parent_hash": statement.excluded.parent_hash,
-                "timestamp": statement.excluded.timestamp,
-            },
-        )
-        connection.execute(statement, list(rows.values()))
+        rows = {  # one row per number, the last header given wins
+            header.number: (
+                header.number,
+                _hex(header.hash),
+                _hex(header.parent_hash),
+                header.timestamp,
+            )
+            for header in headers
+        }
+        compiled = self._statements.compiled(_BLOCKS_UPSERT)
+        self._statements.execute(connection, compiled, list(rows.values()))
+
+    def _insert_events(self, connection: Connection, events: Sequence[DecodedEvent]) -> None:
+        if events:
+            compiled = self._statements.insert_shape(schema.events, EVENT_COLUMNS)
+            self._statements.execute(connection, compiled, [_event_row(event) for event in events])
+
+    def _prepare(
+        self,
+        changes: Sequence[RowChange],
+        owners: Sequence[int],
+        events: Sequence[DecodedEvent],
+    ) -> _Prepared:
+        """Check, coalesce and group the changes and draw each statement's parameters: pure
+        Python, no SQL (so it may run beside a statement). Raises :class:`RowChangeError` for
+        a change no database could apply (an unknown table or column, no key)."""
+        for index, change in enumerate(changes):
+            problem = _problem(_signature(change))
+            if problem is not None:
+                raise _row_change_error(changes, owners, events, index, problem)
+        steps = []
+        for group in plan(coalesce(changes, _identity)):
+            compiled = self._statements.compiled(group.shape)
+            steps.append((group, compiled, [compiled.params(op) for op in group.ops]))
+        return _Prepared(changes, owners, events, steps)
+
+    def _execute(self, connection: Connection, prepared: _Prepared) -> None:
+        """Apply prepared changes as if one by one in order; on a failure raise
+        :class:`RowChangeError` naming the first change that fails (the caller rolls back)."""
+        for group, compiled, rows in prepared.steps:
+            savepoint = connection.begin_nested()
+            try:
+                count = self._statements.execute(connection, compiled, rows)
+                if compiled.counted and count != len(rows):
+                    raise _Failed(-1, f"{len(rows) - count} of {len(rows)} rows missing")
+            except (_Failed, exc.DBAPIError, OverflowError) as error:
+                if isinstance(error, exc.DBAPIError) and is_unavailable(error, self._dialect):
+                    raise
+                savepoint.rollback()
+                try:
+                    self._find_culprit(connection, group, prepared.changes)
+                except _Failed as failed:
+                    raise _row_change_error(
+                        prepared.changes,
+                        prepared.owners,
+                        prepared.events,
+                        failed.position,
+                        failed.reason,
+                    ) from None
+                raise StoreError(  # one by one, every change applied: report the group
+                    f"{group.shape[0]} of {len(rows)} rows of {group.shape[1]} failed: "
+                    f"{_detail(error)}"
+                ) from error
+            savepoint.commit()
 
     def _apply_changes(
         self,
@@ -627,51 +716,7 @@ class Store:
         owners: Sequence[int],
         events: Sequence[DecodedEvent],
     ) -> None:
-        """Apply the changes as if one by one in order, in few statements; on a failure raise
-        :class:`RowChangeError` naming the first change that fails (the caller rolls back)."""
-
-        def fail(index: int, reason: str) -> RowChangeError:
-            change = changes[index]
-            owner = owners[index] if index < len(owners) else None
-            event = events[owner] if owner is not None and owner < len(events) else None
-            where = f" (event {event.name} {event.tx_hash}#{event.log_index})" if event else ""
-            return RowChangeError(
-                f"{_describe(change)}: {reason}{where}",
-                table=change.table,
-                change=change,
-                change_index=index,
-                event=event,
-            )
-
-        for index, change in enumerate(changes):
-            problem = _problem(_signature(change))
-            if problem is not None:
-                raise fail(index, problem)
-        for group in plan(coalesce(changes, _identity)):
-            try:
-                self._apply_group(connection, group, changes)
-            except _Failed as failed:
-                raise fail(failed.position, failed.reason) from None
-
-    def _apply_group(
-        self, connection: Connection, group: Group, changes: Sequence[RowChange]
-    ) -> None:
-        compiled = self._statements.compiled(group.shape)
-        rows = [compiled.params(op) for op in group.ops]
-        savepoint = connection.begin_nested()
-        try:
-            count = self._statements.execute(connection, compiled, rows)
-            if compiled.counted and count != len(rows):
-                raise _Failed(-1, f"{len(rows) - count} of {len(rows)} rows missing")
-        except (_Failed, exc.DBAPIError, OverflowError) as error:
-            if isinstance(error, exc.DBAPIError) and is_unavailable(error, self._dialect):
-                raise
-            savepoint.rollback()
-            self._find_culprit(connection, group, changes)
-            raise StoreError(  # one by one, every change applied: report the group
-                f"{group.shape[0]} of {len(rows)} rows of {group.shape[1]} failed: {_detail(error)}"
-            ) from error
-        savepoint.commit()
+        self._execute(connection, self._prepare(changes, owners, events))
 
     def _find_culprit(
         self, connection: Connection, group: Group, changes: Sequence[RowChange]
