@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         p.add_argument("--deployment", type=Path, help="deployment record")
         p.add_argument("--confirmations", type=int)
         p.add_argument("--max-range", type=int, help="blocks per eth_getLogs query at most")
+        p.add_argument("--port", dest="http_port", type=int, help="HTTP port (default 8600)")
+        p.add_argument("--host", dest="http_host", help="HTTP address (default 127.0.0.1)")
 
     run = sub.add_parser("run", help="index and follow the chain until Ctrl-C")
     common(run)
@@ -76,6 +78,8 @@ def config_from(args: argparse.Namespace) -> NodeConfig:
         deployment=args.deployment,
         confirmations=args.confirmations,
         max_range=args.max_range,
+        http_port=args.http_port,
+        http_host=args.http_host,
     )
 
 
@@ -90,24 +94,31 @@ def _setup_logging() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging()
     config = config_from(args)
+    from aiohttp import web
+
+    from node.api.app import create_app
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        progress = ProgressReporter()
+        runner = web.AppRunner(create_app(config), access_log=None)
+        await runner.setup()
         try:
-            async with open_node(config, on_progress=progress) as node:
-                log.info(
-                    "node %s: chain %s, index %s",
-                    config.organisation,
-                    config.rpc_url,
-                    config.database_url,
-                )
-                await node.indexer.run(stop)
+            site = web.TCPSite(runner, config.http_host, config.http_port)
+            await site.start()
+            log.info(
+                "node %s serving http://%s:%d (chain %s, index %s)",
+                config.organisation,
+                config.http_host,
+                config.http_port,
+                config.rpc_url,
+                config.database_url,
+            )
+            await stop.wait()
         finally:
-            progress.close()
+            await runner.cleanup()
 
     asyncio.run(main())
     return 0

@@ -31,6 +31,8 @@ class NodeConfig:
     max_range: int = 50_000  # blocks per eth_getLogs query at most
     ready_lag: int = 5  # /ready is 503 while the index is further than this behind the head
     ws_url: str | None = None  # a websocket for new-head notifications (polling without one)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8600
 
     def with_overrides(self, **values: Any) -> NodeConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -49,6 +51,8 @@ _FIELDS: dict[str, type] = {
     "max_range": int,
     "ready_lag": int,
     "ws_url": str,
+    "http_host": str,
+    "http_port": int,
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from node.chain.rpc import RpcClient
 from node.config import NodeConfig
 from node.decode import EventCatalog
-from node.errors import NodeError
+from node.errors import NodeError, RpcUnavailable
 from node.indexer.batch import Project
 from node.indexer.indexer import Indexer, IndexerState
 from node.indexer.progress import ProgressReporter
@@ -63,7 +63,12 @@ async def open_node(
         async with RpcClient(
             config.rpc_url, timeout=config.rpc_timeout, retries=config.rpc_retries
         ) as rpc:
-            chain_id = await rpc.chain_id()
+            try:
+                chain_id = await rpc.chain_id()
+            except RpcUnavailable as exc:
+                # Serve the index anyway; the indexer keeps retrying and reports not ready.
+                log.warning("the chain is unreachable (%s); starting without it", exc)
+                chain_id = deployment.chain_id
             if chain_id != deployment.chain_id:
                 raise NodeError(
                     f"the chain's id is {chain_id}, the deployment record's {deployment.chain_id}",
