@@ -6,14 +6,19 @@ chain of the contract tests.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from web3 import Web3
 
+from node.api.app import create_app
+from node.config import NodeConfig
 from node.events import DecodedEvent, RowChange
 from node.projections import project
 from onelist.catalogue import encode_catalogue
@@ -98,3 +103,37 @@ def poisoned(tx_hash: str) -> object:
         return project(event)
 
     return project_or_refuse
+
+
+def node_config(consortium: Consortium, tmp_path: Path, **overrides: object) -> NodeConfig:
+    """A node of SH over the test chain, with its own SQLite index under ``tmp_path``."""
+    values: dict[str, object] = {
+        "organisation": "SH",
+        "rpc_url": consortium.url,
+        "deployment": consortium.deployment_path,
+        "database_url": f"sqlite:///{tmp_path / 'index.db'}",
+        "poll_interval": 0.1,
+        "rpc_timeout": 2.0,
+        "rpc_retries": 1,
+    }
+    values.update(overrides)
+    return NodeConfig(**values)  # type: ignore[arg-type]
+
+
+async def caught_up(client: TestClient, timeout: float = 30) -> None:
+    """Wait until the node's index holds the chain's head."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await (await client.get("/status")).json()
+        if state["head"] is not None and state["indexed"] == state["head"]:
+            return
+        assert time.monotonic() < deadline, f"the node did not catch up: {state}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def api(consortium: Consortium, tmp_path: Path) -> AsyncIterator[TestClient]:
+    """A test client of SH's node (the real app, its indexer following the test chain)."""
+    async with TestClient(TestServer(create_app(node_config(consortium, tmp_path)))) as client:
+        await caught_up(client)
+        yield client
