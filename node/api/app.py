@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from node.api import metrics
 from node.api.errors import error_middleware
 from node.api.keys import CONFIG, INDEXER, MAX_BODY, STORE
 from node.api.routes import add_routes
@@ -25,7 +26,10 @@ MAX_BODY_BYTES = 256 * 1024
 
 def create_app(config: NodeConfig, *, index: bool = True) -> web.Application:
     """The application; with ``index`` False the indexer does not follow the chain (tests)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[metrics.latency_middleware, error_middleware], client_max_size=MAX_BODY_BYTES
+    )
+    metrics.install(app)
     app[CONFIG] = config
     app[MAX_BODY] = MAX_BODY_BYTES
     add_routes(app)

@@ -7,7 +7,7 @@ import importlib
 
 from aiohttp import web
 
-from node.api import health
+from node.api import health, metrics
 
 #: The API's areas, each a module with ``add_routes(app)``.
 AREAS = (
@@ -23,6 +23,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/ready", health.ready)
     app.router.add_get("/status", health.status)
     app.router.add_get("/openapi.json", openapi_document)
+    app.router.add_get("/metrics", metrics.metrics)
     for name in AREAS:
         try:
             module = importlib.import_module(name)

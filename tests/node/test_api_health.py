@@ -82,3 +82,19 @@ async def test_without_a_chain_the_node_serves_but_is_not_ready(
         body = await response.json()
         assert body["chain_reachable"] is False
         assert "unreachable" in str(body["last_error"])
+
+
+async def test_metrics_report_the_index_and_request_latency(client: TestClient) -> None:
+    await _until_ready(client)
+    await client.get("/status")
+    response = await client.get("/metrics")
+    assert response.status == 200
+    text = await response.text()
+    for name in (
+        "onelist_index_lag_blocks",
+        "onelist_events_indexed",
+        "onelist_rpc_errors",
+        "onelist_dead_letters",
+        'onelist_http_request_seconds_bucket{le="0.01",method="GET",route="/status",status="200"}',
+    ):
+        assert name in text, name
