@@ -841,8 +841,17 @@ class _Generator:
     """Plans each phase's transactions from what earlier phases did; :class:`_Chain` runs them."""
 
     def __init__(
-        self, w3: Web3, deployment: Deployment, n_events: int, seed: int, progress: bool
+        self,
+        w3: Web3,
+        deployment: Deployment,
+        n_events: int,
+        seed: int,
+        progress: bool,
+        block_size: int = BATCH,
     ) -> None:
+        if not 1 <= block_size <= BATCH:
+            raise ValueError(f"block_size must be 1 to {BATCH}, not {block_size}")
+        self.block_size = block_size
         self.w3 = w3
         self.deployment = deployment
         self.n_events = n_events
@@ -1380,9 +1389,10 @@ class _Generator:
             sys.setswitchinterval(0.0005)
             if anvil:  # one block per batch: per-block costs dominate anvil's time otherwise
                 self.chain.call("evm_setAutomine", [False])
-                if gas_limit < BATCH * TX_GAS:
-                    self.chain.call("evm_setBlockGasLimit", [hex(BATCH * TX_GAS)])
+                if gas_limit < self.block_size * TX_GAS:
+                    self.chain.call("evm_setBlockGasLimit", [hex(self.block_size * TX_GAS)])
                 self.chain.manual_mining = True
+                self.chain.batch_size = self.block_size
             self.discover()
             self.setup()
             per_listing, number = EVENTS_PER_LISTING, 0
@@ -1411,16 +1421,24 @@ class _Generator:
 
 
 def generate_events(
-    w3: Web3, deployment: Deployment, n_events: int, seed: int = 0, progress: bool = False
+    w3: Web3,
+    deployment: Deployment,
+    n_events: int,
+    seed: int = 0,
+    progress: bool = False,
+    *,
+    block_size: int = BATCH,
 ) -> GeneratedStats:
     """Make about ``n_events`` consortium events on ``deployment`` (at least that many).
 
     Needs a local chain (anvil is fastest; ganache works) and a deployment whose founding
     operators and regulator are development accounts (config/consortium.example.toml). Each
     ``seed`` gives a different, reproducible set of accounts and products; a seed can be used
-    once per deployment. Raises :class:`GenerationError` if any transaction fails.
+    once per deployment. On anvil, ``block_size`` transactions go in each block (at most 500;
+    fewer make more, sparser blocks and a slower run). Raises :class:`GenerationError` if any
+    transaction fails; ``progress`` prints a line per phase on stderr.
     """
-    return _Generator(w3, deployment, n_events, seed, progress).run()
+    return _Generator(w3, deployment, n_events, seed, progress, block_size).run()
 
 
 def main() -> None:
@@ -1434,13 +1452,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--chain", choices=BACKENDS, default="anvil")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--block-size", type=int, default=BATCH, help="transactions per block")
     args = parser.parse_args()
     with LocalChain(args.chain) as chain:
         w3 = connect(chain.url, chain.chain_id, timeout=120)
         founding = load_founding(repo_root() / "config" / "consortium.example.toml")
         deployment = deploy(w3, founding, dev_private_keys()[0])
-        stats = generate_events(w3, deployment, args.events, args.seed, progress=True)
-    print(json.dumps({**stats.to_json(), "context": {"chain": args.chain, "seed": args.seed}}))
+        stats = generate_events(
+            w3, deployment, args.events, args.seed, progress=True, block_size=args.block_size
+        )
+    context = {"chain": args.chain, "seed": args.seed, "block_size": args.block_size}
+    print(json.dumps({**stats.to_json(), "context": context}))
 
 
 if __name__ == "__main__":
