@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "listing.commands",
     "listing.account_commands",
     "node.commands",
+    "node.staff_commands",
 )
 
 
