@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -16,9 +15,7 @@ from node.chain.rpc import RpcClient
 from node.config import NodeConfig
 from node.decode import EventCatalog
 from node.errors import NodeError, RpcUnavailable
-from node.indexer.batch import Project
 from node.indexer.indexer import Indexer, IndexerState
-from node.indexer.progress import ProgressReporter
 from node.projections import project
 from node.store import Store, open_engine, upgrade
 from onelist.build.compiler import load_artifacts
@@ -91,57 +88,4 @@ async def open_node(
             )
             yield Node(config, deployment, store, rpc, indexer)
     finally:
-        store.close()
-
-
-@dataclass(frozen=True)
-class BackfillStats:
-    events: int
-    blocks: int
-    seconds: float
-
-
-async def run_backfill(
-    rpc_url: str,
-    deployment: Deployment,
-    database_url: str,
-    *,
-    until: int | None = None,
-    progress: bool = False,
-    max_range: int = 50_000,
-    rollback_window: int = 128,
-    project_event: Project = project,
-    on_progress: Callable[[IndexerState], None] | None = None,
-) -> BackfillStats:
-    """Index ``deployment``'s events from its first block to ``until`` (default: the head).
-
-    ``progress`` shows a progress bar (or log lines); ``project_event`` replaces the projection
-    (tests inject faults through it).
-    """
-    reporter = ProgressReporter() if progress and on_progress is None else None
-    catalog = catalog_for(deployment)
-    store = open_store(database_url)
-    try:
-        async with RpcClient(rpc_url) as rpc:
-            indexer = Indexer(
-                rpc,
-                store,
-                catalog,
-                chain_id=deployment.chain_id,
-                addresses=[deployment.address(name) for name in CONTRACTS],
-                start_block=deployment.block,
-                project=project_event,
-                max_range=max_range,
-                rollback_window=rollback_window,
-                on_progress=on_progress or reporter,
-            )
-            started = time.perf_counter()
-            await indexer.sync(until)
-            seconds = time.perf_counter() - started
-            state = indexer.state
-            blocks = (state.indexed or deployment.block) - deployment.block + 1
-            return BackfillStats(state.events_indexed, blocks, seconds)
-    finally:
-        if reporter is not None:
-            reporter.close()
         store.close()

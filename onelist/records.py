@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from eth_abi import encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
+from onelist.addresses import checksum
 from onelist.eip712 import POLICY_FIELDS, TYPES
 
 POLICY_ABI = "(" + ",".join(t for _, t in POLICY_FIELDS) + ")"
@@ -43,28 +44,28 @@ def policy_tuple(policy: Mapping[str, Any]) -> tuple[Any, ...]:
 def record_tuple(record: Mapping[str, Any]) -> tuple[Any, ...]:
     """A ListingRecord as web3 takes it (the nested policy too)."""
     values = dict(record)
-    values["provider"] = to_checksum_address(values["provider"])
+    values["provider"] = checksum(values["provider"])
     values["policy"] = policy_tuple(values["policy"])
     return _tuple(RECORD_FIELDS, values)
 
 
 def terms_tuple(terms: Mapping[str, Any]) -> tuple[Any, ...]:
     values = dict(terms)
-    values["licensee"] = to_checksum_address(values["licensee"])
+    values["licensee"] = checksum(values["licensee"])
     return _tuple(TERMS_FIELDS, values)
 
 
 def record_from_tuple(value: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
     """The inverse of :func:`record_tuple`, as eth-abi decodes an event's record."""
     record = {name: value[i] for i, (name, _) in enumerate(RECORD_FIELDS)}
-    record["provider"] = to_checksum_address(record["provider"])
+    record["provider"] = checksum(record["provider"])
     record["policy"] = {name: record["policy"][i] for i, (name, _) in enumerate(POLICY_FIELDS)}
     return record
 
 
 def terms_from_tuple(value: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
     terms = {name: value[i] for i, (name, _) in enumerate(TERMS_FIELDS)}
-    terms["licensee"] = to_checksum_address(terms["licensee"])
+    terms["licensee"] = checksum(terms["licensee"])
     return terms
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 @dataclass
 class RangeSizer:
-    size: int = 1_000
+    size: int = 10  # small at first: a dense chain can hold thousands of logs per block
     minimum: int = 1
     maximum: int = 50_000
-    target_logs: int = 10_000  # grow only while a query returns fewer logs than this
+    target_logs: int = 5_000  # about one store transaction's worth; bounds the node's memory
 
     def __post_init__(self) -> None:
         self.size = max(self.minimum, min(self.size, self.maximum))

@@ -17,10 +17,10 @@ from typing import Any
 
 import aiohttp
 import orjson
-from eth_utils import to_checksum_address
 
 from node.errors import RangeTooLarge, RpcError, RpcUnavailable
 from node.events import BlockHeader, RawLog
+from onelist.addresses import checksum
 
 #: Phrases with which nodes refuse a log query as too large (geth, Besu, anvil, Erigon, hosted).
 _TOO_LARGE = re.compile(
@@ -46,7 +46,7 @@ def parse_log(raw: dict[str, Any]) -> RawLog:
         block_hash=_bytes(raw["blockHash"]),
         tx_hash=_bytes(raw["transactionHash"]),
         log_index=_int(raw["logIndex"]),
-        address=to_checksum_address(raw["address"]),
+        address=checksum(raw["address"]),
         topics=tuple(_bytes(t) for t in raw["topics"]),
         data=_bytes(raw["data"]),
         removed=bool(raw.get("removed", False)),

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
-from eth_utils import to_checksum_address
-
 from node.decode.errors import DecodeError
+from onelist.addresses import checksum
 from onelist.codes import exchange_code_text
 from onelist.records import record_from_tuple
 
@@ -28,12 +26,6 @@ Converter = Callable[[Any], Any]
 
 _ARRAY = re.compile(r"^(.*)\[(\d*)\]$")
 _LISTING_RECORD = "struct ListingRecord"
-
-
-@lru_cache(maxsize=65_536)
-def checksum(address: str | bytes) -> str:
-    """EIP-55 spelling of a 20-byte address (cached: the same few accounts act again and again)."""
-    return str(to_checksum_address(address))
 
 
 def hex0x(value: bytes) -> str:

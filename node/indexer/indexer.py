@@ -98,6 +98,8 @@ class Indexer:
         self.state = IndexerState()
         self.on_progress = on_progress
         self.new_block = asyncio.Event()  # set by the head subscription, if any
+        self._frontier: tuple[int, bytes] | None = None
+        self._pending: asyncio.Future[None] | None = None
         self.ws_url = ws_url
 
     # ----------------------------------------------------------------- one step
@@ -109,30 +111,43 @@ class Indexer:
         return cursor.block_number, cursor.block_hash
 
     async def step(self, until: int | None = None) -> bool:
-        """Index the next range; True when the index has caught up with the target."""
+        """Index the next range; True when the index has caught up with the target.
+
+        Two stages overlap: while the store commits one range in a worker thread, the next is
+        fetched and decoded. ``_frontier`` is the end of the last range handed to the store; a
+        range is only handed over after the previous commit finished, so ranges commit in
+        order, and the pipeline drains before anything that needs the store's true state (a
+        reorg, catching up, an error).
+        """
         head = await self.rpc.head()
         self.state.head = head
         self.state.chain_reachable = True
         target = head - self.confirmations
         if until is not None:
             target = min(target, until)
-        cursor = await self._cursor()
-        if cursor is not None:
-            number, block_hash = cursor
+        frontier = self._frontier or await self._cursor()
+        if frontier is not None:
+            number, block_hash = frontier
             if number > head:
+                await self._drain()
                 await self._reorg(
-                    cursor, reason=f"the head {head} is below the index's block {number}"
+                    await self._cursor() or frontier,
+                    reason=f"the head {head} is below the index's block {number}",
                 )
                 return False
             (current,) = await self.rpc.headers([number])
             if current.hash != block_hash:
-                await self._reorg(cursor, reason=f"block {number} changed")
+                await self._drain()
+                await self._reorg(
+                    await self._cursor() or frontier, reason=f"block {number} changed"
+                )
                 return False
             start = number + 1
         else:
             start = self.start_block
-        self.state.indexed = start - 1
         if start > target:
+            await self._drain()
+            self.state.indexed = start - 1
             return True
         first, last = self.sizer.next_range(start, target)
         try:
@@ -158,6 +173,41 @@ class Indexer:
             self.project,
         )
         end = headers[last]
+        await self._drain()
+        self._pending = asyncio.ensure_future(
+            self._commit(built, logs, list(headers.values()), first, end)
+        )
+        self._frontier = (end.number, end.hash)
+        caught_up = last >= target
+        if caught_up:
+            await self._drain()
+        return caught_up
+
+    async def _drain(self) -> None:
+        """Wait for the range being committed, if any (its error is raised here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                await pending
+            except BaseException:
+                self._frontier = None
+                raise
+
+    def reset_pipeline(self) -> None:
+        """Forget what was handed to the store but not committed (after an error)."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self._frontier = None
+
+    async def _commit(
+        self,
+        built: RangeBatch,
+        logs: Sequence[RawLog],
+        headers: list[BlockHeader],
+        first: int,
+        end: BlockHeader,
+    ) -> None:
         raw_by_event = {
             id(event): entry
             for (event, _), entry in zip(built.projected, _logs_of(built, logs), strict=True)
@@ -166,7 +216,7 @@ class Indexer:
             batch = WriteBatch.projected(
                 Cursor(self.chain_id, end.number, end.hash),
                 built.projected,
-                blocks=list(headers.values()),
+                blocks=headers,
                 rejected=built.rejected,
                 first_block=first,
             )
@@ -190,10 +240,9 @@ class Indexer:
             )
         self.state.events_indexed += len(built.projected)
         self.state.dead_letters += len(built.rejected)
-        self.state.indexed = last
+        self.state.indexed = end.number
         if self.on_progress is not None:
             self.on_progress(self.state)
-        return last >= target
 
     async def _reorg(self, cursor: tuple[int, bytes], reason: str) -> None:
         """Roll back to the newest kept block the chain still agrees with."""
@@ -227,8 +276,14 @@ class Indexer:
 
     async def sync(self, until: int | None = None) -> None:
         """Index until caught up with the head (or ``until``), then return."""
-        while not await self.step(until):
-            pass
+        try:
+            while not await self.step(until):
+                pass
+        finally:
+            try:
+                await self._drain()
+            finally:
+                self.reset_pipeline()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the chain until ``stop`` is set; survive an unreachable chain or database."""
@@ -255,19 +310,23 @@ class Indexer:
                 if caught_up:
                     await self._wait(stop, self.poll_interval)
             except RpcUnavailable as exc:
+                self.reset_pipeline()
                 self.state.chain_reachable = False
                 self._failed(f"chain unreachable: {exc}", backoff)
                 await self._wait(stop, backoff)
                 backoff = min(30.0, backoff * 2)
             except RpcError as exc:
+                self.reset_pipeline()
                 self._failed(f"chain error: {exc}", backoff)
                 await self._wait(stop, backoff)
                 backoff = min(30.0, backoff * 2)
             except StoreError as exc:
+                self.reset_pipeline()
                 self._failed(f"database error: {exc}", backoff)
                 await self._wait(stop, backoff)
                 backoff = min(30.0, backoff * 2)
             except ReorgBeyondWindow as exc:
+                self.reset_pipeline()
                 self.state.last_error = str(exc)
                 log.critical("%s", exc)
                 raise

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_utils import to_checksum_address
-
 from node.events import DecodedEvent, Insert, RowChange, Update
 from node.projections.columns import until_value
 from node.projections.errors import ProjectionError
+from onelist.addresses import checksum
 from onelist.codes import SuspensionScope, exchange_code_text
 
 
@@ -17,7 +16,7 @@ def _provider(subject: str) -> dict[str, Any]:
     """A provider's address, right-aligned in the bytes32 subject."""
     if subject[2:26] != "0" * 24:
         raise ProjectionError(f"{subject} is not an address", where="subject")
-    return {"address": str(to_checksum_address("0x" + subject[26:]))}
+    return {"address": checksum("0x" + subject[26:])}
 
 
 def _exchange(subject: str) -> dict[str, Any]:

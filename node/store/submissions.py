@@ -1,0 +1,514 @@
+"""SQL for the participants' area: submissions, licence requests, request nonces, and the few
+reads of the index that checking them needs (participants, exchanges, listings).
+
+Plain functions over an engine, called by the API through ``asyncio.to_thread``. Writes go
+through :func:`node.store.database.write_transaction`, which serialises the node's writers, so
+an idempotent insert (look, then insert) cannot race with itself.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from node.store import schema
+from node.store.database import read_connection, write_transaction
+from node.store.errors import StoreError
+from node.store.schema_submissions import (
+    LICENCE_REQUEST_STATUSES,
+    SUBMISSION_STATUSES,
+    licence_requests,
+    request_nonces,
+    submissions,
+)
+from node.store.writer import dumps
+
+__all__ = [
+    "ExchangeRow",
+    "LicenceRequest",
+    "ListingRow",
+    "NewLicenceRequest",
+    "NewSubmission",
+    "ParticipantRow",
+    "StatusChangeError",
+    "Submission",
+    "create_licence_request",
+    "create_submission",
+    "exchange",
+    "exchange_indexes",
+    "fingerprint_owners",
+    "get_licence_request",
+    "get_submission",
+    "list_licence_requests",
+    "list_submissions",
+    "listing",
+    "participant",
+    "set_licence_request_status",
+    "set_submission_status",
+    "use_nonce",
+]
+
+#: The statuses a submission may move to from each status (a status may also be set again,
+#: so that a retried step changes nothing); ``rejected`` and ``listed`` are final.
+SUBMISSION_MOVES: dict[str, frozenset[str]] = {
+    "pending_review": frozenset({"approved", "rejected", "listed"}),
+    "approved": frozenset({"listed", "rejected"}),
+    "rejected": frozenset(),
+    "listed": frozenset(),
+}
+LICENCE_REQUEST_MOVES: dict[str, frozenset[str]] = {
+    "pending": frozenset({"granted", "rejected"}),
+    "granted": frozenset(),
+    "rejected": frozenset(),
+}
+assert set(SUBMISSION_MOVES) == set(SUBMISSION_STATUSES)
+assert set(LICENCE_REQUEST_MOVES) == set(LICENCE_REQUEST_STATUSES)
+
+
+class StatusChangeError(StoreError, ValueError):
+    """An unknown status, or a move the status's life does not allow (from a final status)."""
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    address: str
+    roles: int  # bit 0 provider, bit 1 licensee (onelist.codes.ParticipantRole)
+    registered_by: str
+    suspended_until: int  # the provider's suspension; 0 when none
+
+
+@dataclass(frozen=True)
+class ExchangeRow:
+    code: str
+    idx: int
+    status: str  # active | removed
+    granting_suspended_until: int
+
+
+@dataclass(frozen=True)
+class ListingRow:
+    """What a licence request is checked against: the listing's current version and envelope."""
+
+    listing_id: str
+    provider: str
+    home_exchange: str
+    status: str  # listed | consent_withdrawn | delisted
+    version: int
+    suspended_until: int
+    purposes: int
+    max_term_days: int
+    territory: int
+    onward_transfer: int
+    model_training: bool
+    delivery_modes: int
+    granting_exchanges: int  # bitmask of exchange indexes; 0: every member
+    price_floor_fen: int
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    provider: str
+    home_exchange: str
+    listing_id: str
+    version: int
+    product_ref: str
+    title: str
+    manifest_hash: str
+    manifest: Mapping[str, Any]
+    signature: Mapping[str, Any]
+    fingerprint: Mapping[str, Any] | None
+    findings: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    provider: str
+    home_exchange: str
+    listing_id: str
+    version: int
+    product_ref: str
+    title: str
+    manifest_hash: str
+    manifest: dict[str, Any]
+    signature: dict[str, Any]
+    fingerprint: dict[str, Any] | None
+    findings: list[dict[str, str]]
+    status: str
+    reason: str | None
+    tx_hash: str | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class NewLicenceRequest:
+    licensee: str
+    listing_id: str
+    version: int
+    granting_exchange: str
+    licence_id: str
+    terms: Mapping[str, Any]
+    acceptance: str
+
+
+@dataclass(frozen=True)
+class LicenceRequest:
+    id: int
+    licensee: str
+    listing_id: str
+    version: int
+    granting_exchange: str
+    licence_id: str
+    terms: dict[str, Any]
+    acceptance: str
+    status: str
+    reason: str | None
+    tx_hash: str | None
+    created_at: int
+    updated_at: int
+
+
+def _submission(row: RowMapping) -> Submission:
+    values = dict(row)
+    for name in ("manifest", "signature", "findings"):
+        values[name] = json.loads(values[name])
+    if values["fingerprint"] is not None:
+        values["fingerprint"] = json.loads(values["fingerprint"])
+    return Submission(**values)
+
+
+def _licence_request(row: RowMapping) -> LicenceRequest:
+    values = dict(row)
+    values["terms"] = json.loads(values["terms"])
+    return LicenceRequest(**values)
+
+
+# ----------------------------------------------------------------------------- nonces
+
+
+def use_nonce(engine: Engine, account: str, nonce: str, *, expires_at: int, now: int) -> bool:
+    """Record ``account``'s request nonce; False when it was already used (a replay).
+
+    A nonce is kept until ``expires_at`` (the end of its request's time window); expired ones
+    are deleted on the way, so the table holds one window's requests at most.
+    """
+    table = request_nonces
+    with write_transaction(engine) as connection:
+        connection.execute(delete(table).where(table.c.expires_at < now))
+        seen = connection.execute(
+            select(table.c.nonce).where(table.c.account == account, table.c.nonce == nonce)
+        ).first()
+        if seen is not None:
+            return False
+        connection.execute(
+            insert(table).values(account=account, nonce=nonce, expires_at=expires_at)
+        )
+        return True
+
+
+# ----------------------------------------------------------------------------- the index
+
+
+def participant(engine: Engine, address: str) -> ParticipantRow | None:
+    """The registered participant at ``address`` (EIP-55), or None."""
+    table = schema.participants
+    with read_connection(engine) as connection:
+        row = connection.execute(
+            select(
+                table.c.address, table.c.roles, table.c.registered_by, table.c.suspended_until
+            ).where(table.c.address == address)
+        ).first()
+    if row is None:
+        return None
+    return ParticipantRow(row.address, row.roles, row.registered_by, row.suspended_until or 0)
+
+
+def exchange_indexes(engine: Engine) -> dict[str, int]:
+    """The active member exchanges' consortium indexes, by code."""
+    table = schema.exchanges
+    with read_connection(engine) as connection:
+        rows = connection.execute(
+            select(table.c.code, table.c.idx).where(table.c.status == "active")
+        ).all()
+    return {row.code: row.idx for row in rows}
+
+
+def exchange(engine: Engine, code: str) -> ExchangeRow | None:
+    table = schema.exchanges
+    with read_connection(engine) as connection:
+        row = connection.execute(
+            select(
+                table.c.code, table.c.idx, table.c.status, table.c.granting_suspended_until
+            ).where(table.c.code == code)
+        ).first()
+    if row is None:
+        return None
+    return ExchangeRow(row.code, row.idx, row.status, row.granting_suspended_until or 0)
+
+
+def fingerprint_owners(engine: Engine, fingerprint: str) -> dict[str, str]:
+    """``{fingerprint: provider}`` when a listed version carries this dataset fingerprint
+    (for rule R6); empty when none does."""
+    fingerprint = fingerprint.lower()
+    owners: dict[str, str] = {}
+    with read_connection(engine) as connection:
+        for table in (schema.listing_versions, schema.listings):
+            row = connection.execute(
+                select(table.c.provider).where(table.c.fingerprint == fingerprint).limit(1)
+            ).first()
+            if row is not None:
+                owners[fingerprint] = row.provider
+    return owners
+
+
+def listing(engine: Engine, listing_id: str) -> ListingRow | None:
+    """The listing's current version and usage envelope, or None when it is not in the index."""
+    t = schema.listings
+    with read_connection(engine) as connection:
+        row = connection.execute(
+            select(
+                t.c.listing_id,
+                t.c.provider,
+                t.c.home_exchange,
+                t.c.status,
+                t.c.version,
+                t.c.suspended_until,
+                t.c.purposes,
+                t.c.max_term_days,
+                t.c.territory,
+                t.c.onward_transfer,
+                t.c.model_training,
+                t.c.delivery_modes,
+                t.c.granting_exchanges,
+                t.c.price_floor_fen,
+            ).where(t.c.listing_id == listing_id.lower())
+        ).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    values["granting_exchanges"] = int(values["granting_exchanges"])
+    values["model_training"] = bool(values["model_training"])
+    values["suspended_until"] = values["suspended_until"] or 0
+    return ListingRow(**values)
+
+
+# ----------------------------------------------------------------------------- submissions
+
+
+def create_submission(engine: Engine, new: NewSubmission, *, now: int) -> tuple[Submission, bool]:
+    """Store a submission as ``pending_review``; ``(submission, True)``.
+
+    Idempotent: when the provider already submitted this manifest hash and version, that
+    submission comes back unchanged, as ``(submission, False)``.
+    """
+    t = submissions
+    with write_transaction(engine) as connection:
+        existing = (
+            connection.execute(
+                select(t).where(
+                    t.c.provider == new.provider,
+                    t.c.manifest_hash == new.manifest_hash,
+                    t.c.version == new.version,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if existing is not None:
+            return _submission(existing), False
+        result = connection.execute(
+            insert(t).values(
+                provider=new.provider,
+                home_exchange=new.home_exchange,
+                listing_id=new.listing_id,
+                version=new.version,
+                product_ref=new.product_ref,
+                title=new.title,
+                manifest_hash=new.manifest_hash,
+                manifest=dumps(new.manifest),
+                signature=dumps(new.signature),
+                fingerprint=None if new.fingerprint is None else dumps(new.fingerprint),
+                findings=dumps(new.findings),
+                status="pending_review",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        (new_id,) = result.inserted_primary_key or (None,)
+        row = connection.execute(select(t).where(t.c.id == new_id)).mappings().one()
+        return _submission(row), True
+
+
+def get_submission(engine: Engine, submission_id: int) -> Submission | None:
+    t = submissions
+    with read_connection(engine) as connection:
+        row = connection.execute(select(t).where(t.c.id == submission_id)).mappings().first()
+    return None if row is None else _submission(row)
+
+
+def list_submissions(
+    engine: Engine,
+    *,
+    provider: str | None = None,
+    status: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[Submission]:
+    """Submissions newest first: a provider's own (or everyone's, for the staff), optionally
+    of one status, with ids below ``before`` (the previous page's last id)."""
+    t = submissions
+    query = select(t).order_by(t.c.id.desc()).limit(limit)
+    if provider is not None:
+        query = query.where(t.c.provider == provider)
+    if status is not None:
+        query = query.where(t.c.status == status)
+    if before is not None:
+        query = query.where(t.c.id < before)
+    with read_connection(engine) as connection:
+        rows = connection.execute(query).mappings().all()
+    return [_submission(row) for row in rows]
+
+
+def _check_move(moves: Mapping[str, frozenset[str]], current: str, status: str, what: str) -> None:
+    if status not in moves:
+        raise StatusChangeError(
+            f"unknown status {status!r} (known: {', '.join(moves)})", where=what
+        )
+    if status != current and status not in moves[current]:
+        raise StatusChangeError(f"a {current} {what} cannot become {status}", where=what)
+
+
+def set_submission_status(
+    engine: Engine,
+    id: int,
+    status: str,
+    reason: str | None,
+    listing_id: str | None = None,
+    tx: str | None = None,
+    *,
+    now: int | None = None,
+) -> Submission | None:
+    """Move a submission on (the staff's review desk): ``approved``, ``rejected`` with a
+    reason, ``listed`` with the listing's id and transaction. None when there is no such id;
+    :class:`StatusChangeError` for an unknown status or a move from a final one. Setting the
+    current status again only updates the reason, listing id and transaction given."""
+    t = submissions
+    stamp = int(time.time()) if now is None else now
+    with write_transaction(engine) as connection:
+        current = connection.execute(select(t.c.status).where(t.c.id == id)).scalar()
+        if current is None:
+            return None
+        _check_move(SUBMISSION_MOVES, current, status, "submission")
+        values: dict[str, Any] = {"status": status, "updated_at": stamp}
+        if reason is not None:
+            values["reason"] = reason
+        if listing_id is not None:
+            values["listing_id"] = listing_id.lower()
+        if tx is not None:
+            values["tx_hash"] = tx.lower()
+        connection.execute(update(t).where(t.c.id == id).values(**values))
+        row = connection.execute(select(t).where(t.c.id == id)).mappings().one()
+        return _submission(row)
+
+
+# ----------------------------------------------------------------------------- licence requests
+
+
+def create_licence_request(
+    engine: Engine, new: NewLicenceRequest, *, now: int
+) -> tuple[LicenceRequest, bool]:
+    """Store a licence request as ``pending``; idempotent by licence id (the terms' digest):
+    the same signed terms again return the stored request, as ``(request, False)``."""
+    t = licence_requests
+    with write_transaction(engine) as connection:
+        existing = (
+            connection.execute(select(t).where(t.c.licence_id == new.licence_id))
+            .mappings()
+            .first()
+        )
+        if existing is not None:
+            return _licence_request(existing), False
+        result = connection.execute(
+            insert(t).values(
+                licensee=new.licensee,
+                listing_id=new.listing_id,
+                version=new.version,
+                granting_exchange=new.granting_exchange,
+                licence_id=new.licence_id,
+                terms=dumps(new.terms),
+                acceptance=new.acceptance,
+                status="pending",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        (new_id,) = result.inserted_primary_key or (None,)
+        row = connection.execute(select(t).where(t.c.id == new_id)).mappings().one()
+        return _licence_request(row), True
+
+
+def get_licence_request(engine: Engine, request_id: int) -> LicenceRequest | None:
+    t = licence_requests
+    with read_connection(engine) as connection:
+        row = connection.execute(select(t).where(t.c.id == request_id)).mappings().first()
+    return None if row is None else _licence_request(row)
+
+
+def list_licence_requests(
+    engine: Engine,
+    *,
+    licensee: str | None = None,
+    status: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[LicenceRequest]:
+    """Licence requests newest first, as :func:`list_submissions`."""
+    t = licence_requests
+    query = select(t).order_by(t.c.id.desc()).limit(limit)
+    if licensee is not None:
+        query = query.where(t.c.licensee == licensee)
+    if status is not None:
+        query = query.where(t.c.status == status)
+    if before is not None:
+        query = query.where(t.c.id < before)
+    with read_connection(engine) as connection:
+        rows = connection.execute(query).mappings().all()
+    return [_licence_request(row) for row in rows]
+
+
+def set_licence_request_status(
+    engine: Engine,
+    id: int,
+    status: str,
+    reason: str | None,
+    tx: str | None = None,
+    *,
+    now: int | None = None,
+) -> LicenceRequest | None:
+    """Move a licence request on: ``granted`` (with the grant's transaction) or ``rejected``
+    (with a reason); as :func:`set_submission_status`."""
+    t = licence_requests
+    stamp = int(time.time()) if now is None else now
+    with write_transaction(engine) as connection:
+        current = connection.execute(select(t.c.status).where(t.c.id == id)).scalar()
+        if current is None:
+            return None
+        _check_move(LICENCE_REQUEST_MOVES, current, status, "licence request")
+        values: dict[str, Any] = {"status": status, "updated_at": stamp}
+        if reason is not None:
+            values["reason"] = reason
+        if tx is not None:
+            values["tx_hash"] = tx.lower()
+        connection.execute(update(t).where(t.c.id == id).values(**values))
+        row = connection.execute(select(t).where(t.c.id == id)).mappings().one()
+        return _licence_request(row)
