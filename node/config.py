@@ -33,6 +33,8 @@ class NodeConfig:
     ws_url: str | None = None  # a websocket for new-head notifications (polling without one)
     http_host: str = "127.0.0.1"
     http_port: int = 8600
+    operator_keystore: str | None = None  # the exchange operator's keystore file (staff sends)
+    operator_passphrase_file: str | None = None  # else $ONELIST_OPERATOR_PASSPHRASE
 
     def with_overrides(self, **values: Any) -> NodeConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -53,6 +55,8 @@ _FIELDS: dict[str, type] = {
     "ws_url": str,
     "http_host": str,
     "http_port": int,
+    "operator_keystore": str,
+    "operator_passphrase_file": str,
 }
 
 

@@ -1,12 +1,815 @@
 """The node's staff area: sign-in (:mod:`node.api.staff_auth`) and, on an exchange's node, the
-review desk, participant registrations and licence grants."""
+review desk, participant registrations and licence grants.
+
+Every decision that reaches the chain is a transaction the node sends with its exchange's
+operator key through :class:`node.chain.sender.TransactionSender`, under an idempotency key
+(``approve:<submission id>``, ``register:<account>``, ``grant:<licence id>``): a retried or
+repeated request follows the transaction already sent and never lists or grants twice. A
+contract's refusal comes back as JSON naming the contract's error and its values: 409 when the
+chain's state refuses it (already registered, not listed, suspended...), 422 when the request
+itself does (a signature that does not verify, terms outside the listing's envelope...).
+
+Revocation is not here: DOMAIN gives it to the provider and to regulators, not to exchanges.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+import asyncio
+import logging
+import secrets
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
+from aiohttp import web
+from eth_utils import is_address, keccak, to_checksum_address
+from sqlalchemy import Engine
+from web3.logs import DISCARD
+
+from listing.errors import ListingError
+from listing.hashing import manifest_hash_bytes
+from listing.manifest import Manifest, manifest_from_data
+from listing.onchain import catalogue_bytes, policy_of, to_json
 from node.api import staff_auth
+from node.api.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+    Unprocessable,
+)
+from node.api.keys import CONFIG, STORE
+from node.api.staff_auth import json_body, require_staff
+from node.chain.sender import (
+    OperatorKeyUnavailable,
+    SendFailed,
+    SendOutcome,
+    TransactionPending,
+    TransactionSender,
+    load_operator_key,
+)
+from node.projections.columns import POLICY_COLUMNS
+from node.store import staff as staff_store
+from node.store import submissions as submissions_store
+from node.store.schema_submissions import LICENCE_REQUEST_STATUSES, SUBMISSION_STATUSES
+from node.store.submissions import LicenceRequest, Submission
+from onelist import eip712
+from onelist.chain.client import ConsortiumClient
+from onelist.chain.deployment import load_deployment
+from onelist.chain.revert import TransactionReverted
+from onelist.codes import ParticipantRole, exchange_code, exchange_code_text
+from onelist.errors import OnelistError
+from onelist.records import TERMS_FIELDS, record_tuple, terms_tuple
+
+__all__ = ["SENDER", "add_routes", "record_from_row", "terms_from_json"]
+
+log = logging.getLogger("onelist.node.api.staff")
+
+MAX_REASON = 1000
+MAX_IDENTITY_REFERENCE = 256
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+@dataclass
+class StaffDesk:
+    """What the desk holds for the application's life: the sender (None on a regulator's node
+    or without an operator key, with the reason) and one lock per submission or licence."""
+
+    sender: TransactionSender | None = None
+    problem: str = "the node has not started"
+    locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+
+    def lock(self, key: str) -> asyncio.Lock:
+        lock = self.locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self.locks[key] = lock
+        return lock
+
+
+SENDER = web.AppKey("staff_desk", StaffDesk)
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def _bytes(value: object, size: int, where: str) -> bytes:
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 2 + 2 * size:
+        try:
+            return bytes.fromhex(value[2:])
+        except ValueError:
+            pass
+    raise BadRequest(f"must be 0x and {2 * size} hex digits", field=where)
+
+
+def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A listing's current ``ListingRecord``, rebuilt from its row in the index."""
+    policy: dict[str, Any] = {}
+    for name, column in POLICY_COLUMNS:
+        value = row[column]
+        if name in ("consentEvidence", "riskAssessment", "authorisationId"):
+            policy[name] = bytes.fromhex(str(value).removeprefix("0x"))
+        elif name == "modelTraining":
+            policy[name] = bool(value)
+        else:
+            policy[name] = int(value)
+    return {
+        "provider": to_checksum_address(row["provider"]),
+        "version": int(row["version"]),
+        "manifestHash": bytes.fromhex(str(row["manifest_hash"]).removeprefix("0x")),
+        "fingerprint": bytes.fromhex(str(row["fingerprint"]).removeprefix("0x")),
+        "policy": policy,
+    }
+
+
+def terms_from_json(value: object, where: str = "terms") -> dict[str, Any]:
+    """``LicenceTerms`` from JSON (bytes as 0x hex, as the licensee signed them); the granting
+    exchange may also be given as its code ("SH")."""
+    if not isinstance(value, dict):
+        raise BadRequest("must be an object of the licence terms", field=where)
+    known = {name for name, _ in TERMS_FIELDS}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(unknown)}", field=where)
+    terms: dict[str, Any] = {}
+    for name, typ in TERMS_FIELDS:
+        path = f"{where}.{name}"
+        if name not in value:
+            raise BadRequest("is required", field=path)
+        item = value[name]
+        if typ == "address":
+            if not isinstance(item, str) or not is_address(item):
+                raise BadRequest("must be an address", field=path)
+            terms[name] = to_checksum_address(item)
+        elif typ == "bool":
+            if not isinstance(item, bool):
+                raise BadRequest("must be true or false", field=path)
+            terms[name] = item
+        elif typ.startswith("bytes"):
+            size = int(typ.removeprefix("bytes"))
+            if name == "grantingExchange" and isinstance(item, str) and not item.startswith("0x"):
+                try:
+                    terms[name] = exchange_code(item)
+                except ValueError as exc:
+                    raise BadRequest(str(exc), field=path) from None
+            else:
+                terms[name] = _bytes(item, size, path)
+        else:
+            bits = int(typ.removeprefix("uint"))
+            if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item < 2**bits:
+                raise BadRequest(f"must be an integer from 0 to 2^{bits} - 1", field=path)
+            terms[name] = item
+    return terms
+
+
+def _manifest(document: Mapping[str, Any]) -> Manifest:
+    try:
+        return manifest_from_data(document)
+    except ListingError as exc:
+        raise Unprocessable(f"the stored manifest is not valid: {exc}", field="manifest") from None
+
+
+@dataclass(frozen=True)
+class ListingCall:
+    """What ``ListingRegistry.list`` (or ``publishVersion``) takes, from a submission."""
+
+    listing_id: bytes
+    record: dict[str, Any]
+    catalogue: bytes
+    deadline: int
+    signature: bytes
+
+
+def listing_call(
+    manifest_document: Mapping[str, Any],
+    signature_document: Mapping[str, Any],
+    exchange_indexes: Mapping[str, int],
+) -> ListingCall:
+    """The listing transaction's arguments: the record and catalogue rebuilt from the manifest
+    (``listing.onchain``), the deadline and signature from the provider's signature document,
+    checked to cover exactly that record (else the contract would only say "invalid")."""
+    manifest = _manifest(manifest_document)
+    message = signature_document.get("message")
+    if not isinstance(message, dict):
+        raise Unprocessable("the signature document has no message", field="signature")
+    signature = signature_document.get("signature")
+    if not isinstance(signature, str):
+        raise Unprocessable("the signature document has no signature", field="signature")
+    try:
+        signature_bytes = bytes.fromhex(signature.removeprefix("0x"))
+    except ValueError:
+        raise Unprocessable("the signature is not hex", field="signature") from None
+    deadline = message.get("deadline")
+    if not isinstance(deadline, int) or isinstance(deadline, bool):
+        raise Unprocessable("the signature document has no deadline", field="signature")
+    try:
+        policy = policy_of(manifest, exchange_indexes)
+    except OnelistError as exc:
+        raise Unprocessable(exc.message, field=exc.where or "manifest") from None
+    record = {
+        "provider": to_checksum_address(manifest.provider),
+        "version": manifest.version,
+        "manifestHash": manifest_hash_bytes(manifest),
+        "fingerprint": bytes.fromhex(manifest.fingerprint.removeprefix("0x")),
+        "policy": policy,
+    }
+    catalogue = catalogue_bytes(manifest)
+    shipped = signature_document.get("catalogue")
+    if isinstance(shipped, str) and shipped.startswith("0x"):
+        try:
+            catalogue = bytes.fromhex(shipped[2:])  # the bytes the provider signed
+        except ValueError:
+            raise Unprocessable("the signed catalogue is not hex", field="signature") from None
+    listing_id = bytes.fromhex((manifest.listing_id or manifest.fingerprint).removeprefix("0x"))
+    signed = {
+        "listingId": message.get("listingId"),
+        "version": message.get("version"),
+        "manifestHash": message.get("manifestHash"),
+        "fingerprint": message.get("fingerprint"),
+        "catalogueHash": message.get("catalogueHash"),
+        "policy": message.get("policy"),
+    }
+    expected = to_json(
+        {
+            "listingId": listing_id,
+            "version": record["version"],
+            "manifestHash": record["manifestHash"],
+            "fingerprint": record["fingerprint"],
+            "catalogueHash": bytes(keccak(catalogue)),
+            "policy": policy,
+        }
+    )
+    for name, value in expected.items():
+        if signed[name] != value:
+            raise Unprocessable(
+                f"the provider's signature does not cover this manifest's {name}",
+                field=f"signature.message.{name}",
+            )
+    return ListingCall(listing_id, record, catalogue, deadline, signature_bytes)
+
+
+_REQUEST_FAULTS = (
+    "Invalid",
+    "Expired",
+    "NotAllowed",
+    "BelowFloor",
+    "NotOffered",
+    "NotListable",
+    "Required",
+    "WithoutEvidence",
+    "CrossBorder",
+    "NotAdmitted",
+    "WrongGrantingExchange",
+    "ZeroAddress",
+)
+
+
+def refusal(exc: TransactionReverted) -> ApiError:
+    """A contract's refusal as an API error: 422 when the request is at fault, else 409."""
+    name = exc.error_name or "reverted"
+    message = f"the chain refused it: {exc.revert}"
+    if any(word in name for word in _REQUEST_FAULTS):
+        return Unprocessable(message, code="reverted")
+    return Conflict(message, code="reverted")
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _engine(request: web.Request) -> Engine:
+    return request.app[STORE].engine
+
+
+def _desk(request: web.Request) -> StaffDesk:
+    return request.app[SENDER]
+
+
+def _sender(request: web.Request) -> TransactionSender:
+    desk = _desk(request)
+    if desk.sender is None:
+        raise Unavailable(desk.problem, code="no_operator_key")
+    return desk.sender
+
+
+def _exchange_node(request: web.Request) -> str:
+    organisation = request.app[CONFIG].organisation
+    if organisation == "regulator":
+        raise Forbidden("a regulator's node has no review desk", code="not_an_exchange")
+    return organisation
+
+
+def _path_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound(f"no such id {text!r}")
+    return int(text)
+
+
+def _query_int(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise BadRequest(f"must be an integer from {low} to {high}", field=name)
+    return int(text)
+
+
+def _reason(body: Mapping[str, Any]) -> str:
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadRequest("a reason is required", field="reason")
+    if len(reason) > MAX_REASON:
+        raise BadRequest(f"at most {MAX_REASON} characters", field="reason")
+    return reason.strip()
+
+
+async def _send(
+    request: web.Request,
+    key: str,
+    build: Any,
+    username: str,
+) -> SendOutcome:
+    """Send through the node's sender, turning its failures into API errors."""
+    sender = _sender(request)
+    try:
+        return await sender.send(key, build, requested_by=username)
+    except TransactionReverted as exc:
+        raise refusal(exc) from None
+    except TransactionPending as exc:
+        raise Unavailable(exc.message, code="pending") from None
+    except SendFailed as exc:
+        raise Unavailable(f"the chain cannot take it now: {exc.message}", code="chain") from None
+
+
+def _submission_summary(sub: Submission) -> dict[str, Any]:
+    return {
+        "id": sub.id,
+        "provider": sub.provider,
+        "home_exchange": sub.home_exchange,
+        "listing_id": sub.listing_id,
+        "version": sub.version,
+        "product_ref": sub.product_ref,
+        "title": sub.title,
+        "manifest_hash": sub.manifest_hash,
+        "findings": sub.findings,
+        "status": sub.status,
+        "reason": sub.reason,
+        "tx_hash": sub.tx_hash,
+        "created_at": sub.created_at,
+        "updated_at": sub.updated_at,
+    }
+
+
+async def _get_submission(request: web.Request, submission_id: int) -> Submission:
+    found = await asyncio.to_thread(
+        submissions_store.get_submission, _engine(request), submission_id
+    )
+    if found is None:
+        raise NotFound(f"no submission {submission_id}")
+    return found
+
+
+async def _set_submission(
+    request: web.Request,
+    submission_id: int,
+    status: str,
+    reason: str | None,
+    listing_id: str | None = None,
+    tx: str | None = None,
+) -> Submission:
+    store = submissions_store
+    try:
+        found = await asyncio.to_thread(
+            store.set_submission_status,
+            _engine(request),
+            submission_id,
+            status,
+            reason,
+            listing_id,
+            tx,
+        )
+    except store.StatusChangeError as exc:
+        raise Conflict(exc.message) from None
+    if found is None:
+        raise NotFound(f"no submission {submission_id}")
+    return found
+
+
+# --------------------------------------------------------------------------- the review desk
+
+
+async def list_submissions(request: web.Request) -> web.Response:
+    """``GET /staff/submissions``: the review queue, newest first, with the rules' findings."""
+    await require_staff(request, "reviewer")
+    store = submissions_store
+    status: str | None = request.query.get("status", "pending_review")
+    if status == "all":
+        status = None
+    elif status not in SUBMISSION_STATUSES:
+        known = ", ".join((*SUBMISSION_STATUSES, "all"))
+        raise BadRequest(f"status must be one of {known}", field="status")
+    limit = _query_int(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    before = _query_int(request, "before", None, 1, 2**62)
+    rows = await asyncio.to_thread(
+        store.list_submissions, _engine(request), status=status, before=before, limit=limit + 1
+    )
+    items = [_submission_summary(s) for s in rows[:limit]]
+    cursor = items[-1]["id"] if len(rows) > limit else None
+    return web.json_response({"items": items, "next_before": cursor})
+
+
+async def submission_detail(request: web.Request) -> web.Response:
+    """``GET /staff/submissions/{id}``: the manifest, the signature and the transaction."""
+    await require_staff(request, "reviewer")
+    sub = await _get_submission(request, _path_id(request))
+    sent = await asyncio.to_thread(
+        staff_store.sent_transaction, _engine(request), f"approve:{sub.id}"
+    )
+    signature = sub.signature if isinstance(sub.signature, dict) else {}
+    message = signature.get("message") if isinstance(signature.get("message"), dict) else {}
+    body = {
+        **_submission_summary(sub),
+        "manifest": sub.manifest,
+        "signer": signature.get("signer"),
+        "signature_deadline": message.get("deadline") if message else None,
+        "fingerprint": sub.fingerprint,
+        "transaction": None if sent is None else _transaction(sent),
+    }
+    return web.json_response(body)
+
+
+def _transaction(sent: staff_store.SentTransaction) -> dict[str, Any]:
+    return {
+        "tx_hash": sent.tx_hash,
+        "nonce": sent.nonce,
+        "status": sent.status,
+        "attempts": sent.attempts,
+        "requested_by": sent.requested_by,
+        "block_number": sent.block_number,
+    }
+
+
+async def approve_submission(request: web.Request) -> web.Response:
+    """``POST /staff/submissions/{id}/approve``: list it on chain with the operator key."""
+    user = await require_staff(request, "reviewer")
+    organisation = _exchange_node(request)
+    submission_id = _path_id(request)
+    desk = _desk(request)
+    async with desk.lock(f"submission:{submission_id}"):
+        sub = await _get_submission(request, submission_id)
+        if sub.status == "listed":
+            return web.json_response(_submission_summary(sub))  # approved before: the same
+        if sub.status == "rejected":
+            raise Conflict(f"submission {submission_id} was rejected: {sub.reason}")
+        if sub.home_exchange != organisation:
+            raise Conflict(
+                f"submission {submission_id} is for {sub.home_exchange}, not {organisation}"
+            )
+        sender = _sender(request)
+        engine = _engine(request)
+        indexes = await asyncio.to_thread(staff_store.exchange_indexes, engine)
+        call = listing_call(sub.manifest, sub.signature, indexes)
+        current: dict[str, Any] | None = None
+        if call.record["version"] > 1:
+            row = await asyncio.to_thread(
+                staff_store.listing_row, engine, "0x" + call.listing_id.hex()
+            )
+            if row is None:
+                raise Conflict(
+                    f"listing 0x{call.listing_id.hex()} is not in this node's index (yet)"
+                )
+            current = record_from_row(row)
+        # The status stays pending_review until the receipt: a refused transaction leaves the
+        # submission in the queue; the transaction kept under approve:<id> shows one in flight.
+
+        def build(client: ConsortiumClient) -> Any:
+            if current is None:
+                return client.listings.functions.list(
+                    record_tuple(call.record), call.catalogue, call.deadline, call.signature
+                )
+            return client.listings.functions.publishVersion(
+                call.listing_id,
+                record_tuple(current),
+                record_tuple(call.record),
+                call.catalogue,
+                call.deadline,
+                call.signature,
+            )
+
+        outcome = await _send(request, f"approve:{submission_id}", build, user.username)
+        contract = sender.client().listings
+        done = [
+            *contract.events.Listed().process_receipt(outcome.receipt, errors=DISCARD),
+            *contract.events.VersionPublished().process_receipt(outcome.receipt, errors=DISCARD),
+        ]
+        refused = contract.events.DuplicateFingerprintRefused().process_receipt(
+            outcome.receipt, errors=DISCARD
+        )
+        if done:
+            listing_id = "0x" + bytes(done[0]["args"]["listingId"]).hex()
+            sub = await _set_submission(
+                request, submission_id, "listed", None, listing_id, outcome.tx_hash
+            )
+        elif refused:
+            args = refused[0]["args"]
+            reason = (
+                "DuplicateFingerprintRefused: the dataset fingerprint "
+                f"0x{bytes(args['fingerprint']).hex()} is already listed"
+            )
+            sub = await _set_submission(
+                request, submission_id, "rejected", reason, None, outcome.tx_hash
+            )
+        else:
+            raise Conflict(f"transaction {outcome.tx_hash} listed nothing", code="reverted")
+        log.info("%s approved submission %d: %s", user.username, submission_id, sub.status)
+        return web.json_response(_submission_summary(sub))
+
+
+async def reject_submission(request: web.Request) -> web.Response:
+    """``POST /staff/submissions/{id}/reject`` {reason}."""
+    user = await require_staff(request, "reviewer")
+    _exchange_node(request)
+    submission_id = _path_id(request)
+    reason = _reason(await json_body(request))
+    async with _desk(request).lock(f"submission:{submission_id}"):
+        sub = await _get_submission(request, submission_id)
+        sent = await asyncio.to_thread(
+            staff_store.sent_transaction, _engine(request), f"approve:{submission_id}"
+        )
+        if sent is not None and sent.status in ("sent", "mined") and sub.status != "rejected":
+            raise Conflict(
+                f"its listing transaction {sent.tx_hash} was sent; approve it again to follow it"
+            )
+        sub = await _set_submission(request, submission_id, "rejected", reason)
+    log.info("%s rejected submission %d", user.username, submission_id)
+    return web.json_response(_submission_summary(sub))
+
+
+# --------------------------------------------------------------------------- participants
+
+
+_ROLE_NAMES = {str(role.name): role for role in ParticipantRole}
+
+
+async def register_participant(request: web.Request) -> web.Response:
+    """``POST /staff/participants`` {account, roles, identity_reference}: after the identity
+    check, register the participant on chain. Only a salted hash of the reference goes there:
+    keccak256(utf-8 reference || 32-byte salt); the reference and salt stay on this node."""
+    user = await require_staff(request, "admin", "reviewer")
+    _exchange_node(request)
+    body = await json_body(request)
+    account = body.get("account")
+    if not isinstance(account, str) or not is_address(account):
+        raise BadRequest("must be an address (0x and 40 hex digits)", field="account")
+    account = to_checksum_address(account)
+    roles = body.get("roles")
+    if (
+        not isinstance(roles, list)
+        or not roles
+        or not all(isinstance(r, str) and r in _ROLE_NAMES for r in roles)
+    ):
+        raise BadRequest(
+            f"must be a non-empty list of {', '.join(sorted(_ROLE_NAMES))}", field="roles"
+        )
+    role_bits = 0
+    for name in roles:
+        role_bits |= int(_ROLE_NAMES[name])
+    reference = body.get("identity_reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise BadRequest("the identity check's reference is required", field="identity_reference")
+    if len(reference) > MAX_IDENTITY_REFERENCE:
+        raise BadRequest(f"at most {MAX_IDENTITY_REFERENCE} characters", field="identity_reference")
+    _sender(request)
+    salt = secrets.token_bytes(32)
+    identity_hash = "0x" + keccak(reference.encode("utf-8") + salt).hex()
+    async with _desk(request).lock(f"participant:{account}"):
+        kept_hash = await asyncio.to_thread(
+            staff_store.record_identity,
+            _engine(request),
+            account,
+            reference,
+            "0x" + salt.hex(),
+            identity_hash,
+            role_bits,
+            user.username,
+            int(time.time()),
+        )
+        identity = bytes.fromhex(kept_hash.removeprefix("0x"))
+
+        def build(client: ConsortiumClient) -> Any:
+            return client.consortium.functions.registerParticipant(account, role_bits, identity)
+
+        outcome = await _send(request, f"register:{account}", build, user.username)
+    log.info("%s registered participant %s", user.username, account)
+    return web.json_response(
+        {
+            "account": account,
+            "roles": sorted(roles),
+            "identity_hash": kept_hash,
+            "tx_hash": outcome.tx_hash,
+            "block_number": outcome.block_number,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- licences
+
+
+async def grant_licence(request: web.Request) -> web.Response:
+    """``POST /staff/licences``: after settlement, grant a licence on chain, from a licence
+    request ({licence_request_id}) or from the licensee's signed terms ({terms, acceptance})."""
+    user = await require_staff(request, "reviewer")
+    organisation = _exchange_node(request)
+    body = await json_body(request)
+    engine = _engine(request)
+    store = submissions_store
+    request_id = body.get("licence_request_id")
+    licence_request: Any = None
+    if request_id is not None:
+        if not isinstance(request_id, int) or isinstance(request_id, bool) or request_id < 1:
+            raise BadRequest("must be a positive integer", field="licence_request_id")
+        licence_request = await asyncio.to_thread(store.get_licence_request, engine, request_id)
+        if licence_request is None:
+            raise NotFound(f"no licence request {request_id}")
+        if licence_request.status == "rejected":
+            raise Conflict(f"licence request {request_id} was rejected: {licence_request.reason}")
+        raw_terms, acceptance_text = licence_request.terms, licence_request.acceptance
+    else:
+        raw_terms, acceptance_text = body.get("terms"), body.get("acceptance")
+    terms = terms_from_json(raw_terms)
+    acceptance = _bytes(acceptance_text, 65, "acceptance")
+    if terms["grantingExchange"] != exchange_code(organisation):
+        raise Unprocessable(
+            f"this node grants for {organisation}, the terms name "
+            f"{exchange_code_text(terms['grantingExchange'])}",
+            field="terms.grantingExchange",
+        )
+    sender = _sender(request)
+    listing_id = "0x" + bytes(terms["listingId"]).hex()
+    row = await asyncio.to_thread(staff_store.listing_row, engine, listing_id)
+    if row is None:
+        raise NotFound(f"listing {listing_id} is not in this node's index")
+    record = record_from_row(row)
+    if record["version"] != terms["version"]:
+        raise Conflict(
+            f"the terms are for version {terms['version']}; the listing is at version "
+            f"{record['version']}"
+        )
+    deployment = sender.deployment
+    licence_id = (
+        "0x"
+        + eip712.digest(
+            "LicenceAcceptance",
+            dict(terms),
+            deployment.chain_id,
+            deployment.address("LicenceRegistry"),
+        ).hex()
+    )
+    if licence_request is not None and licence_request.licence_id.lower() != licence_id:
+        raise Unprocessable("the request's licence id is not its terms'", field="terms")
+
+    def build(client: ConsortiumClient) -> Any:
+        return client.licences.functions.grant(terms_tuple(terms), record_tuple(record), acceptance)
+
+    async with _desk(request).lock(f"licence:{licence_id}"):
+        outcome = await _send(request, f"grant:{licence_id}", build, user.username)
+        if licence_request is not None:
+            await asyncio.to_thread(
+                store.set_licence_request_status,
+                engine,
+                licence_request.id,
+                "granted",
+                None,
+                outcome.tx_hash,
+            )
+    log.info("%s granted licence %s", user.username, licence_id)
+    return web.json_response(
+        {
+            "licence_id": licence_id,
+            "listing_id": listing_id,
+            "version": terms["version"],
+            "licensee": terms["licensee"],
+            "licence_request_id": None if licence_request is None else licence_request.id,
+            "tx_hash": outcome.tx_hash,
+            "block_number": outcome.block_number,
+        }
+    )
+
+
+def _licence_request_body(req: LicenceRequest) -> dict[str, Any]:
+    return {
+        "id": req.id,
+        "licensee": req.licensee,
+        "listing_id": req.listing_id,
+        "version": req.version,
+        "granting_exchange": req.granting_exchange,
+        "licence_id": req.licence_id,
+        "terms": req.terms,
+        "status": req.status,
+        "reason": req.reason,
+        "tx_hash": req.tx_hash,
+        "created_at": req.created_at,
+        "updated_at": req.updated_at,
+    }
+
+
+async def list_licence_requests(request: web.Request) -> web.Response:
+    """``GET /staff/licence-requests``: licensees' requests waiting for settlement and a grant."""
+    await require_staff(request, "reviewer")
+    store = submissions_store
+    status: str | None = request.query.get("status", "pending")
+    if status == "all":
+        status = None
+    elif status not in LICENCE_REQUEST_STATUSES:
+        known = ", ".join((*LICENCE_REQUEST_STATUSES, "all"))
+        raise BadRequest(f"status must be one of {known}", field="status")
+    limit = _query_int(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    before = _query_int(request, "before", None, 1, 2**62)
+    rows = await asyncio.to_thread(
+        store.list_licence_requests, _engine(request), status=status, before=before, limit=limit + 1
+    )
+    items = [_licence_request_body(r) for r in rows[:limit]]
+    cursor = items[-1]["id"] if len(rows) > limit else None
+    return web.json_response({"items": items, "next_before": cursor})
+
+
+async def reject_licence_request(request: web.Request) -> web.Response:
+    """``POST /staff/licence-requests/{id}/reject`` {reason}: no settlement, no grant."""
+    await require_staff(request, "reviewer")
+    _exchange_node(request)
+    request_id = _path_id(request)
+    reason = _reason(await json_body(request))
+    store = submissions_store
+    engine = _engine(request)
+    found = await asyncio.to_thread(store.get_licence_request, engine, request_id)
+    if found is None:
+        raise NotFound(f"no licence request {request_id}")
+    async with _desk(request).lock(f"licence:{found.licence_id.lower()}"):
+        sent = await asyncio.to_thread(
+            staff_store.sent_transaction, engine, f"grant:{found.licence_id.lower()}"
+        )
+        if sent is not None and sent.status in ("sent", "mined"):
+            raise Conflict(f"its grant {sent.tx_hash} was sent; it cannot be rejected")
+        try:
+            updated = await asyncio.to_thread(
+                store.set_licence_request_status, engine, request_id, "rejected", reason
+            )
+        except store.StatusChangeError as exc:
+            raise Conflict(exc.message) from None
+    if updated is None:
+        raise NotFound(f"no licence request {request_id}")
+    return web.json_response(_licence_request_body(updated))
+
+
+# --------------------------------------------------------------------------- the application
+
+
+async def _start_sender(app: web.Application) -> None:
+    desk = app[SENDER]
+    config = app[CONFIG]
+    if config.organisation == "regulator":
+        desk.problem = "a regulator's node sends no exchange transactions"
+        return
+    try:
+        deployment = await asyncio.to_thread(load_deployment, config.deployment)
+        key = await asyncio.to_thread(
+            load_operator_key, config.operator_keystore, config.operator_passphrase_file
+        )
+    except OperatorKeyUnavailable as exc:
+        desk.problem = f"the operator key is not available: {exc}"
+        log.warning("%s; the review desk cannot send transactions", desk.problem)
+        return
+    except OnelistError as exc:
+        desk.problem = f"the deployment record cannot be read: {exc}"
+        log.warning("%s; the review desk cannot send transactions", desk.problem)
+        return
+    desk.sender = TransactionSender(
+        deployment,
+        config.rpc_url,
+        key,
+        app[STORE].engine,
+        rpc_timeout=config.rpc_timeout,
+    )
+    del key
+    log.info("the review desk sends as operator %s", desk.sender.address)
 
 
 def add_routes(app: web.Application) -> None:
+    app[SENDER] = StaffDesk()
+    app.on_startup.append(_start_sender)  # after cleanup_ctx: the store is open by then
     staff_auth.add_routes(app)
+    app.router.add_get("/staff/submissions", list_submissions)
+    app.router.add_get("/staff/submissions/{id}", submission_detail)
+    app.router.add_post("/staff/submissions/{id}/approve", approve_submission)
+    app.router.add_post("/staff/submissions/{id}/reject", reject_submission)
+    app.router.add_post("/staff/participants", register_participant)
+    app.router.add_post("/staff/licences", grant_licence)
+    app.router.add_get("/staff/licence-requests", list_licence_requests)
+    app.router.add_post("/staff/licence-requests/{id}/reject", reject_licence_request)

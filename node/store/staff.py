@@ -43,6 +43,7 @@ __all__ = [
     "sent_transaction",
     "session",
     "slide_session",
+    "unmined",
     "update_sent",
 ]
 
@@ -253,12 +254,26 @@ def sent_transaction(engine: Engine, idempotency_key: str) -> SentTransaction | 
 
 
 def last_nonce(engine: Engine, sender: str) -> int | None:
-    """The highest nonce this node signed for ``sender``, or None before its first."""
+    """The highest nonce this node used for ``sender`` (a dropped transaction used none), or
+    None before its first."""
+    t = sent_transactions
     with read_connection(engine) as connection:
         value = connection.execute(
-            select(func.max(sent_transactions.c.nonce)).where(sent_transactions.c.sender == sender)
+            select(func.max(t.c.nonce)).where(t.c.sender == sender, t.c.status != "dropped")
         ).scalar()
     return None if value is None else int(value)
+
+
+def unmined(engine: Engine, sender: str, from_nonce: int) -> list[SentTransaction]:
+    """``sender``'s transactions sent but not seen mined, from nonce ``from_nonce`` on."""
+    t = sent_transactions
+    query = (
+        select(t)
+        .where(t.c.sender == sender, t.c.status == "sent", t.c.nonce >= from_nonce)
+        .order_by(t.c.nonce)
+    )
+    with read_connection(engine) as connection:
+        return [_sent(row) for row in connection.execute(query).mappings()]
 
 
 def record_sent(engine: Engine, tx: SentTransaction, now: int) -> None:

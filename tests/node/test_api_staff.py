@@ -2,25 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import re
+import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import update
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+from jsonschema import Draft202012Validator
+from sqlalchemy import Engine, update
+from sqlalchemy.engine import URL
 
+from listing.accounts import import_account
+from listing.hashing import manifest_hash
+from listing.manifest import manifest_document, manifest_from_data
+from listing.onchain import to_json
+from listing.signing import sign_listing
 from node.api.app import create_app
+from node.api.errors import BadRequest
 from node.api.keys import STORE
+from node.api.openapi import document
+from node.api.staff import SENDER, add_routes, refusal, terms_from_json
 from node.api.staff_auth import COOKIE, CSRF_HEADER, add_staff_user, require_staff
+from node.chain.sender import SendFailed, TransactionSender
 from node.store.schema_staff import staff_sessions
+from node.store.schema_submissions import submissions
+from node.store.staff import listing_row, sent_transaction
+from node.store.submissions import (
+    NewLicenceRequest,
+    NewSubmission,
+    Submission,
+    create_licence_request,
+    create_submission,
+    get_licence_request,
+    participant,
+)
+from onelist.chain.connection import address_of
+from onelist.chain.revert import DecodedRevert, TransactionReverted
+from onelist.chain.samples import sample_record, sample_terms
+from onelist.codes import exchange_code
+from tests.integration.db_fixtures import BACKENDS, _create_database, _drop_database
+from tests.unit.listing.manifests import valid_manifest
 
-from .conftest import Consortium, node_config
+from .conftest import CATALOGUE, Consortium, caught_up, node_config
 
 PASSWORD = "correct horse battery"
 N = 1 << 10  # cheap scrypt for tests
 Client = TestClient[web.Request, web.Application]
+_seeds = itertools.count()
 
 
 async def _only_auditors(request: web.Request) -> web.Response:
@@ -139,3 +176,521 @@ async def test_a_session_expires_and_a_used_one_slides(staff: Client) -> None:
 async def test_a_forged_cookie_is_401(staff: Client) -> None:
     staff.session.cookie_jar.update_cookies({COOKIE: "x" * 43})
     assert (await staff.get("/staff/me")).status == 401
+
+
+# ----------------------------------------------------------------------------- the review desk
+
+
+@dataclass
+class Desk:
+    """SH's node with its operator key (keys[1]) and a reviewer signed in."""
+
+    client: Client
+    engine: Engine
+    consortium: Consortium
+    csrf: str
+
+    async def post(self, path: str, body: object = None) -> tuple[int, Any]:
+        response = await self.client.post(path, json=body, headers={CSRF_HEADER: self.csrf})
+        answer = await response.json()
+        check_schema(path, "post", response.status, answer)
+        return response.status, answer
+
+    async def get(self, path: str, **params: str) -> Any:
+        response = await self.client.get(path, params=params)
+        answer = await response.json()
+        check_schema(path, "get", response.status, answer)
+        assert response.status == 200, answer
+        return answer
+
+
+def check_schema(path: str, method: str, status: int, body: object) -> None:
+    """``body`` matches the OpenAPI document's schema for this route and status."""
+    doc = document()
+    template = re.sub(r"/\d+(?=/|$)", "/{id}", path)
+    response = doc["paths"][template][method]["responses"][str(status)]
+    schema_ = response["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema_, "components": doc["components"]}).validate(body)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def desk_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The desk's index: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('desk-db') / 'index.db'}"
+        return
+    server: URL = request.getfixturevalue("pg_server")
+    database = _create_database(server, "onelist_staff")
+    try:
+        yield database.render_as_string(hide_password=False)
+    finally:
+        _drop_database(server, database)
+
+
+@pytest.fixture(scope="module")
+async def desk(
+    consortium: Consortium, tmp_path_factory: pytest.TempPathFactory, desk_database: str
+) -> AsyncIterator[Desk]:
+    tmp = tmp_path_factory.mktemp("desk")
+    entry = import_account(
+        tmp / "keystore", bytes.fromhex(consortium.keys[1][2:]), "operator secret", scrypt_n=16
+    )
+    passphrase = tmp / "passphrase"
+    passphrase.write_text("operator secret\n")
+    config = node_config(
+        consortium,
+        tmp,
+        operator_keystore=str(entry.path),
+        operator_passphrase_file=str(passphrase),
+        database_url=desk_database,
+    )
+    app = create_app(config)
+    async with TestClient(TestServer(app)) as client:
+        engine = app[STORE].engine
+        add_staff_user(engine, "alice", PASSWORD, ["reviewer", "admin"], n=N)
+        await caught_up(client)
+        csrf = await sign_in(client, "alice")
+        yield Desk(client, engine, consortium, csrf)
+
+
+def submit(
+    desk: Desk,
+    *,
+    fingerprint: str | None = None,
+    ref: str | None = None,
+    update_of: str | None = None,
+    version: int = 1,
+) -> Submission:
+    """A provider's (keys[5]) signed submission, stored through the participants' store."""
+    c = desk.consortium
+    data = valid_manifest()
+    data["provider"] = address_of(c.keys[5])
+    data["product_ref"] = ref or f"DESK-{next(_seeds)}"
+    data["fingerprint"] = fingerprint or "0x" + secrets.token_hex(32)
+    data["version"] = version
+    if update_of is not None:
+        data["listing_id"] = update_of
+    manifest = manifest_from_data(data)
+    signature = sign_listing(
+        manifest,
+        bytes.fromhex(c.keys[5][2:]),
+        chain_id=c.deployment.chain_id,
+        registry=c.deployment.address("ListingRegistry"),
+        deadline=c.client.deadline(),
+        exchange_indexes=c.client.exchange_indexes(),
+    )
+    new = NewSubmission(
+        provider=manifest.provider,
+        home_exchange="SH",
+        listing_id=manifest.listing_id or manifest.fingerprint,
+        version=manifest.version,
+        product_ref=manifest.product_ref,
+        title=manifest.catalogue.title,
+        manifest_hash=manifest_hash(manifest),
+        manifest=manifest_document(manifest),
+        signature=signature,
+        fingerprint=None,
+        findings=[{"rule": "R0", "severity": "warning", "message": "a test finding"}],
+    )
+    created, _ = create_submission(desk.engine, new, now=int(time.time()))
+    return created
+
+
+async def indexed(desk: Desk, tx_hash: str, timeout: float = 20) -> None:
+    """Wait until the node's index holds the block of ``tx_hash``."""
+    block = desk.consortium.w3.eth.get_transaction_receipt(tx_hash)["blockNumber"]  # type: ignore[arg-type]
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await (await desk.client.get("/status")).json()
+        if state["indexed"] is not None and state["indexed"] >= block:
+            return
+        assert time.monotonic() < deadline, f"block {block} was not indexed: {state}"
+        await asyncio.sleep(0.05)
+
+
+def listed_events(desk: Desk, listing_id: str) -> int:
+    logs = desk.consortium.client.listings.events.Listed().get_logs(
+        from_block=0, argument_filters={"listingId": bytes.fromhex(listing_id[2:])}
+    )
+    return len(logs)
+
+
+async def test_approving_lists_on_chain_once_however_often_it_is_asked(desk: Desk) -> None:
+    sub = submit(desk)
+    status, body = await desk.post(f"/staff/submissions/{sub.id}/approve")
+    assert status == 200, body
+    assert body["status"] == "listed" and body["listing_id"] == sub.listing_id.lower()
+    tx_hash = body["tx_hash"]
+    await indexed(desk, tx_hash)
+    row = listing_row(desk.engine, body["listing_id"])
+    assert row is not None and row["provider"] == address_of(desk.consortium.keys[5])
+    assert row["home_exchange"] == "SH"
+
+    status, again = await desk.post(f"/staff/submissions/{sub.id}/approve")
+    assert status == 200 and again["tx_hash"] == tx_hash
+
+    # As if the node had crashed after the receipt, before the submission was updated: the
+    # retry finds the transaction kept under "approve:<id>" and follows it, signing nothing.
+    with desk.engine.begin() as connection:
+        connection.execute(
+            update(submissions).where(submissions.c.id == sub.id).values(status="pending_review")
+        )
+    status, retried = await desk.post(f"/staff/submissions/{sub.id}/approve")
+    assert status == 200 and retried["status"] == "listed" and retried["tx_hash"] == tx_hash
+    assert listed_events(desk, body["listing_id"]) == 1
+    kept = sent_transaction(desk.engine, f"approve:{sub.id}")
+    assert kept is not None and kept.status == "mined" and kept.attempts == 1
+    assert kept.requested_by == "alice"
+
+
+async def test_approving_a_new_version_publishes_it(desk: Desk) -> None:
+    first = submit(desk)
+    status, listed = await desk.post(f"/staff/submissions/{first.id}/approve")
+    assert status == 200, listed
+    await indexed(desk, listed["tx_hash"])
+    second = submit(desk, update_of=listed["listing_id"], version=2, ref=first.product_ref)
+    status, body = await desk.post(f"/staff/submissions/{second.id}/approve")
+    assert status == 200, body
+    assert body["status"] == "listed" and body["listing_id"] == listed["listing_id"]
+    await indexed(desk, body["tx_hash"])
+    row = listing_row(desk.engine, listed["listing_id"])
+    assert row is not None and row["version"] == 2
+
+
+async def test_two_approvals_at_once_take_distinct_nonces(desk: Desk) -> None:
+    first, second = submit(desk), submit(desk)
+    results = await asyncio.gather(
+        desk.post(f"/staff/submissions/{first.id}/approve"),
+        desk.post(f"/staff/submissions/{second.id}/approve"),
+    )
+    assert [status for status, _ in results] == [200, 200], results
+    assert {body["status"] for _, body in results} == {"listed"}
+    kept = [sent_transaction(desk.engine, f"approve:{s.id}") for s in (first, second)]
+    nonces = {k.nonce for k in kept if k is not None}
+    assert len(nonces) == 2
+
+
+async def test_a_broadcast_that_failed_is_followed_by_the_retry(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sub = submit(desk)
+    sender = desk.client.app[SENDER].sender
+    assert sender is not None
+    real = TransactionSender._broadcast
+
+    def unreachable(self: TransactionSender, kept: Any) -> str:
+        raise SendFailed("the chain does not answer (test)")
+
+    monkeypatch.setattr(TransactionSender, "_broadcast", unreachable)
+    status, body = await desk.post(f"/staff/submissions/{sub.id}/approve")
+    assert status == 503 and body["code"] == "chain"
+    kept = sent_transaction(desk.engine, f"approve:{sub.id}")
+    assert kept is not None and kept.status == "sent"  # signed and kept before broadcasting
+
+    monkeypatch.setattr(TransactionSender, "_broadcast", real)
+    status, body = await desk.post(f"/staff/submissions/{sub.id}/approve")
+    assert status == 200 and body["status"] == "listed" and body["tx_hash"] == kept.tx_hash
+
+
+async def test_a_duplicate_fingerprint_rejects_the_submission(desk: Desk) -> None:
+    fingerprint = "0x" + secrets.token_hex(32)
+    first = submit(desk, fingerprint=fingerprint)
+    assert (await desk.post(f"/staff/submissions/{first.id}/approve"))[0] == 200
+    second = submit(desk, fingerprint=fingerprint)
+    status, body = await desk.post(f"/staff/submissions/{second.id}/approve")
+    assert status == 200 and body["status"] == "rejected"
+    assert "DuplicateFingerprintRefused" in body["reason"]
+
+
+async def test_the_queue_shows_pending_submissions_with_findings(desk: Desk) -> None:
+    sub = submit(desk)
+    items = (await desk.get("/staff/submissions", limit="200"))["items"]
+    mine = next(item for item in items if item["id"] == sub.id)
+    assert mine["status"] == "pending_review" and mine["findings"][0]["rule"] == "R0"
+    assert all(item["status"] == "pending_review" for item in items)
+    detail = await desk.get(f"/staff/submissions/{sub.id}")
+    assert detail["manifest"]["product_ref"] == sub.product_ref
+    assert detail["signer"] == sub.provider and detail["transaction"] is None
+    page = await desk.get("/staff/submissions", status="all", limit="1")
+    assert len(page["items"]) == 1 and page["next_before"] == page["items"][0]["id"]
+
+
+async def test_rejecting_with_a_reason_is_final(desk: Desk) -> None:
+    sub = submit(desk)
+    status, body = await desk.post(f"/staff/submissions/{sub.id}/reject", {"reason": " "})
+    assert status == 400 and body["field"] == "reason"
+    status, body = await desk.post(
+        f"/staff/submissions/{sub.id}/reject", {"reason": "缺少质量评估报告"}
+    )
+    assert status == 200 and body["status"] == "rejected" and body["reason"] == "缺少质量评估报告"
+    status, body = await desk.post(f"/staff/submissions/{sub.id}/approve")
+    assert status == 409
+    assert (await desk.post("/staff/submissions/999999/approve"))[0] == 404
+
+
+async def test_registering_a_participant_puts_only_a_salted_hash_on_chain(desk: Desk) -> None:
+    account = str(Account.create().address)  # a new one for each backend's run
+    body = {"account": account.lower(), "roles": ["licensee"], "identity_reference": "91310000MA1K"}
+    status, first = await desk.post("/staff/participants", body)
+    assert status == 200, first
+    assert first["account"] == account and first["roles"] == ["licensee"]
+    assert first["identity_hash"] != "0x" + keccak(text="91310000MA1K").hex()
+    status, again = await desk.post("/staff/participants", body)
+    assert status == 200 and again["tx_hash"] == first["tx_hash"]
+    await indexed(desk, first["tx_hash"])
+    registered = participant(desk.engine, account)
+    assert registered is not None and registered.registered_by == "SH" and registered.roles == 2
+
+
+async def test_a_revert_is_a_json_error_naming_the_contract_error(desk: Desk) -> None:
+    provider = address_of(desk.consortium.keys[5])  # registered at SH by the fixture chain
+    body = {"account": provider, "roles": ["provider"], "identity_reference": "another check"}
+    status, error = await desk.post("/staff/participants", body)
+    assert status == 409 and error["code"] == "reverted"
+    assert "ConsortiumParticipantExists" in error["message"]
+    assert sent_transaction(desk.engine, f"register:{provider}") is None  # nothing was sent
+
+
+async def _listed_at_sh(desk: Desk) -> tuple[bytes, dict[str, Any]]:
+    c = desk.consortium
+    record = sample_record(address_of(c.keys[5]), f"desk-grant-{next(_seeds)}")
+    listing_id, receipt = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
+    await indexed(desk, "0x" + bytes(receipt["transactionHash"]).hex())
+    return listing_id, record
+
+
+async def test_granting_a_licence_from_the_signed_terms(desk: Desk) -> None:
+    c = desk.consortium
+    listing_id, _ = await _listed_at_sh(desk)
+    licensee = c.keys[7]
+    terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("SH"), c.client.now())
+    acceptance = c.client.sign_acceptance(licensee, terms)
+    body = {"terms": to_json(terms), "acceptance": "0x" + acceptance.hex()}
+    status, granted = await desk.post("/staff/licences", body)
+    assert status == 200, granted
+    assert granted["licence_id"] == "0x" + c.client.licence_id(terms).hex()
+    status, again = await desk.post("/staff/licences", body)
+    assert status == 200 and again["tx_hash"] == granted["tx_hash"]
+    assert c.client.licences.functions.inForce(c.client.licence_id(terms)).call()
+
+    cheap = sample_terms(
+        listing_id, 1, address_of(licensee), exchange_code("SH"), c.client.now(), priceFen=1
+    )
+    body = {
+        "terms": to_json(cheap),
+        "acceptance": "0x" + c.client.sign_acceptance(licensee, cheap).hex(),
+    }
+    status, error = await desk.post("/staff/licences", body)
+    assert status == 422 and error["code"] == "reverted"
+    assert "LicenceRegistryPriceBelowFloor" in error["message"]
+
+
+async def test_granting_a_licence_request(desk: Desk) -> None:
+    c = desk.consortium
+    listing_id, _ = await _listed_at_sh(desk)
+    licensee = c.keys[7]
+    terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("SH"), c.client.now())
+    licence_id = "0x" + c.client.licence_id(terms).hex()
+    request, _ = create_licence_request(
+        desk.engine,
+        NewLicenceRequest(
+            licensee=address_of(licensee),
+            listing_id="0x" + listing_id.hex(),
+            version=1,
+            granting_exchange="SH",
+            licence_id=licence_id,
+            terms=to_json(terms),
+            acceptance="0x" + c.client.sign_acceptance(licensee, terms).hex(),
+        ),
+        now=int(time.time()),
+    )
+    queue = await desk.get("/staff/licence-requests")
+    assert request.id in [item["id"] for item in queue["items"]]
+    status, granted = await desk.post("/staff/licences", {"licence_request_id": request.id})
+    assert status == 200, granted
+    assert granted["licence_id"] == licence_id and granted["licence_request_id"] == request.id
+    stored = get_licence_request(desk.engine, request.id)
+    assert stored is not None and stored.status == "granted"
+    assert stored.tx_hash == granted["tx_hash"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/staff/participants", {"account": "0x12", "roles": ["provider"]}, 400, "account"),
+        (
+            "/staff/participants",
+            {"account": "0x" + "11" * 20, "roles": ["seller"], "identity_reference": "x"},
+            400,
+            "roles",
+        ),
+        (
+            "/staff/participants",
+            {"account": "0x" + "11" * 20, "roles": ["provider"]},
+            400,
+            "identity_reference",
+        ),
+        ("/staff/licences", {"terms": {"listingId": "0x00"}}, 400, "terms"),
+        ("/staff/licences", {"licence_request_id": "seven"}, 400, "licence_request_id"),
+        ("/staff/licences", {"licence_request_id": 999999}, 404, None),
+    ],
+    ids=[
+        "an account that is not an address",
+        "an unknown participant role",
+        "a registration without the identity check's reference",
+        "terms with unknown or missing fields",
+        "a licence request id that is not a number",
+        "an unknown licence request",
+    ],
+)
+async def test_bad_desk_input_is_refused(
+    desk: Desk, path: str, body: object, status: int, field: str | None
+) -> None:
+    got, error = await desk.post(path, body)
+    assert got == status, error
+    if field is not None:
+        assert error["field"].startswith(field)
+
+
+async def test_without_an_operator_key_the_desk_says_so(staff: Client) -> None:
+    csrf = await sign_in(staff, "alice")
+    response = await staff.post("/staff/submissions/1/approve", headers={CSRF_HEADER: csrf})
+    assert response.status in (404, 503)
+    response = await staff.post(
+        "/staff/participants",
+        json={"account": "0x" + "11" * 20, "roles": ["provider"], "identity_reference": "x"},
+        headers={CSRF_HEADER: csrf},
+    )
+    assert response.status == 503 and (await response.json())["code"] == "no_operator_key"
+
+
+async def test_the_desk_needs_the_reviewer_role(staff: Client) -> None:
+    await sign_in(staff, "audrey")
+    assert (await staff.get("/staff/submissions")).status == 403
+    await sign_in(staff, "alice")
+    assert (await staff.get("/staff/submissions")).status == 200
+    assert (await staff.get("/staff/submissions?status=bogus")).status == 400
+
+
+def test_every_staff_route_is_documented_and_every_documented_one_exists() -> None:
+    app = web.Application()
+    add_routes(app)
+    served = {
+        (route.resource.canonical, route.method.lower())
+        for route in app.router.routes()
+        if route.resource is not None
+        and route.resource.canonical.startswith("/staff")
+        and route.method != "HEAD"  # aiohttp adds one beside each GET
+    }
+    documented = {
+        (path, method)
+        for path, item in document()["paths"].items()
+        if path.startswith("/staff")
+        for method in item
+    }
+    assert served == documented
+
+
+async def test_a_regulators_node_has_no_review_desk(consortium: Consortium, tmp_path: Path) -> None:
+    app = create_app(node_config(consortium, tmp_path, organisation="regulator"), index=False)
+    async with TestClient(TestServer(app)) as client:
+        add_staff_user(app[STORE].engine, "alice", PASSWORD, ["reviewer"], n=N)
+        csrf = await sign_in(client, "alice")
+        response = await client.post("/staff/submissions/1/approve", headers={CSRF_HEADER: csrf})
+        assert response.status == 403
+        assert (await response.json())["code"] == "not_an_exchange"
+
+
+# ----------------------------------------------------------------------------- pure parts
+
+_TERMS = to_json(
+    sample_terms(b"\x01" * 32, 1, "0x" + "ab" * 20, exchange_code("SH"), 1_800_000_000)
+)
+
+
+def _with(**changes: object) -> dict[str, Any]:
+    terms = dict(_TERMS)
+    for name, value in changes.items():
+        if value is _DROP:
+            del terms[name]
+        else:
+            terms[name] = value
+    return terms
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    ("terms", "field"),
+    [
+        (_with(), None),
+        (_with(grantingExchange="SH"), None),
+        (_with(deadline=_DROP), "terms.deadline"),
+        (_with(extra=1), "terms"),
+        (_with(priceFen=True), "terms.priceFen"),
+        (_with(priceFen=2**64), "terms.priceFen"),
+        (_with(modelTraining=0), "terms.modelTraining"),
+        (_with(listingId="0x1234"), "terms.listingId"),
+        (_with(settlementHash="0x" + "zz" * 32), "terms.settlementHash"),
+        (_with(licensee="someone"), "terms.licensee"),
+        (_with(grantingExchange="sh"), "terms.grantingExchange"),
+        ("terms", "terms"),
+    ],
+    ids=[
+        "terms as the licensee signed them",
+        "the granting exchange by its code",
+        "a missing field is named",
+        "an unknown field is refused",
+        "a boolean is not an amount",
+        "an amount beyond uint64 is refused",
+        "a number is not a boolean",
+        "a short hash is refused",
+        "a hash that is not hex is refused",
+        "a licensee that is not an address is refused",
+        "an exchange code in lower case is refused",
+        "terms that are not an object are refused",
+    ],
+)
+def test_terms_from_json(terms: object, field: str | None) -> None:
+    if field is None:
+        parsed = terms_from_json(terms)
+        assert parsed["grantingExchange"] == exchange_code("SH")
+        assert parsed["listingId"] == b"\x01" * 32 and parsed["licensee"] == to_checksum_address(
+            "0x" + "ab" * 20
+        )
+    else:
+        with pytest.raises(BadRequest) as caught:
+            terms_from_json(terms)
+        assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("ConsortiumParticipantExists", 409),
+        ("LicenceRegistryAlreadyGranted", 409),
+        ("ListingRegistrySuspended", 409),
+        ("ListingRegistryInvalidSignature", 422),
+        ("ListingRegistryExpiredSignature", 422),
+        ("LicenceRegistryPriceBelowFloor", 422),
+        ("ListingRegistryGradeNotListable", 422),
+        ("", 409),
+    ],
+    ids=[
+        "an existing participant is a conflict with the chain",
+        "a licence granted already is a conflict",
+        "a suspended listing is a conflict",
+        "a signature that does not verify is the request's fault",
+        "an expired signature is the request's fault",
+        "a price below the floor is the request's fault",
+        "core data is the request's fault",
+        "a revert without data is a conflict",
+    ],
+)
+def test_refusals_map_to_409_or_422(name: str, status: int) -> None:
+    revert = DecodedRevert(name, (), (), b"\x00" * 4 if name else b"")
+    error = refusal(TransactionReverted(revert))
+    assert error.status == status and error.code == "reverted"
