@@ -1,5 +1,4 @@
-"""The regulator's audit trail: every event, filtered, paged and exported; and the regulator's
-suspensions and reinstatements, signed with its own key.
+"""The regulator's audit trail: every event, filtered, paged and exported.
 
 - ``GET /audit/events``: the trail with filters (actor, exchange, regulator, listing, event,
   contract, block and time ranges) in chain order, ``limit`` events a page and a cursor to the
@@ -8,8 +7,6 @@ suspensions and reinstatements, signed with its own key.
   match, streamed: pages of :data:`EXPORT_PAGE` events are read and formatted in a worker
   thread (the next while the last is written) and written as they come, so millions of rows
   take the memory of two pages. The export ends where the trail ended when it began.
-- ``POST /audit/suspensions`` and ``POST /audit/reinstatements``: ``Consortium.suspend`` and
-  ``reinstate`` sent with the regulator's key (role regulator_officer, CSRF-checked).
 
 The formatting of a row (JSON, JSON Lines, CSV) is pure and shared by the page and the
 exports, so an export holds exactly the rows the pages show.
@@ -20,29 +17,29 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import csv
 import io
 import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from multidict import MultiMapping
+from sqlalchemy import Engine
 
-from node.api.errors import BadRequest
+from node.api.errors import BadRequest, Unavailable
 from node.api.keys import CONFIG, STORE
 from node.api.staff_auth import require_staff
 from node.projections import HANDLERS
-from node.store import queries_audit
-from node.store.queries_audit import AuditFilter, AuditRow, Position
+from node.store import StoreError, queries_audit
+from node.store.queries_audit import AuditFilter, AuditRow, Position, Scan
 from onelist.chain.deployment import CONTRACTS
 
 __all__ = [
@@ -51,15 +48,18 @@ __all__ = [
     "MAX_LIMIT",
     "add_routes",
     "csv_header",
+    "csv_row",
     "csv_rows",
     "decode_cursor",
     "encode_cursor",
     "event_json",
+    "jsonl_row",
     "jsonl_rows",
     "parse_filter",
 ]
 
 log = logging.getLogger("onelist.node.api.audit")
+_T = TypeVar("_T")
 
 #: Roles that may read the trail.
 READERS = ("auditor", "regulator_officer")
@@ -67,6 +67,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 #: Events an export reads and writes at a time.
 EXPORT_PAGE = 5000
+#: Bytes an export hands the transport at a time.
+WRITE_SLICE = 256 * 1024
 _MAX_INT = 2**63 - 1
 
 # ----------------------------------------------------------------------------- rows
@@ -110,9 +112,24 @@ def event_json(row: AuditRow) -> dict[str, Any]:
     }
 
 
+def jsonl_row(row: AuditRow) -> bytes:
+    """An event as one line of JSON Lines (ending in ``\\n``)."""
+    return orjson.dumps(event_json(row), option=orjson.OPT_APPEND_NEWLINE)
+
+
 def jsonl_rows(rows: Iterable[AuditRow]) -> bytes:
-    """The rows as JSON Lines: one JSON object a line, each line ending in ``\\n``."""
-    return b"".join(orjson.dumps(event_json(row), option=orjson.OPT_APPEND_NEWLINE) for row in rows)
+    """The rows as JSON Lines: one JSON object a line."""
+    return bytes(_concatenated(jsonl_row, rows))
+
+
+def _concatenated(format_row: Callable[[AuditRow], bytes], rows: Iterable[AuditRow]) -> bytearray:
+    """The rows' bytes, one after the other. Each row's bytes are copied and dropped at once:
+    orjson's output keeps a 4 KiB buffer behind even a short line, so a list of them would hold
+    7 times the page."""
+    out = bytearray()
+    for row in rows:
+        out += format_row(row)
+    return out
 
 
 def _cell(value: object) -> object:
@@ -123,29 +140,46 @@ def csv_header() -> bytes:
     return (",".join(CSV_COLUMNS) + "\r\n").encode()
 
 
-def csv_rows(rows: Iterable[AuditRow]) -> bytes:
-    """The rows as CSV lines (RFC 4180: quoted where needed, CRLF), UTF-8; the columns of
-    :data:`CSV_COLUMNS`, ``args`` as its JSON text and an absent value as an empty cell."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(
-        (
-            row.block_number,
-            row.block_hash,
-            row.block_time,
-            row.tx_hash,
-            row.log_index,
-            row.contract,
-            row.name,
-            _cell(row.actor),
-            _cell(row.acting_exchange),
-            _cell(row.acting_regulator),
-            _cell(row.listing_id),
-            _cell(row.seq),
-            row.args,
-        )
-        for row in rows
+def _csv_cells(row: AuditRow) -> tuple[object, ...]:
+    return (
+        row.block_number,
+        row.block_hash,
+        row.block_time,
+        row.tx_hash,
+        row.log_index,
+        row.contract,
+        row.name,
+        _cell(row.actor),
+        _cell(row.acting_exchange),
+        _cell(row.acting_regulator),
+        _cell(row.listing_id),
+        _cell(row.seq),
+        row.args,
     )
+
+
+class _Line:
+    """A file for :mod:`csv` that keeps the one line written last."""
+
+    text = ""
+
+    def write(self, text: str) -> int:
+        self.text = text
+        return len(text)
+
+
+def csv_row(row: AuditRow) -> bytes:
+    """An event as one CSV line (RFC 4180: quoted where needed, ending in CRLF), UTF-8: the
+    columns of :data:`CSV_COLUMNS`, ``args`` as its JSON text, an absent value an empty cell."""
+    line = _Line()
+    csv.writer(line, lineterminator="\r\n").writerow(_csv_cells(row))
+    return line.text.encode()
+
+
+def csv_rows(rows: Iterable[AuditRow]) -> bytes:
+    """The rows as CSV lines (no header: :func:`csv_header`)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(_csv_cells(row) for row in rows)
     return out.getvalue().encode()
 
 
@@ -334,6 +368,16 @@ def parse_page(query: MultiMapping[str]) -> tuple[Position | None, int]:
 # ----------------------------------------------------------------------------- handlers
 
 
+async def _read(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """``fn`` in a worker thread; an index that cannot be read answers 503 (not the 400 an
+    error of the store would otherwise become)."""
+    try:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    except StoreError as exc:
+        log.warning("the audit trail cannot be read: %s", exc)
+        raise Unavailable("the index cannot be read now; try again shortly") from None
+
+
 def _json(body: object, status: int = 200) -> web.Response:
     response = web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
     response.headers["Cache-Control"] = "no-store"
@@ -348,9 +392,7 @@ async def list_events(request: web.Request) -> web.Response:
     where = parse_filter(request.query)
     after, limit = parse_page(request.query)
     engine = request.app[STORE].engine
-    rows = await asyncio.to_thread(
-        queries_audit.read_page, engine, where, after=after, limit=limit + 1
-    )
+    rows = await _read(queries_audit.read_page, engine, where, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].position) if more else None
@@ -362,11 +404,31 @@ class _Format:
     extension: str
     content_type: str
     header: bytes
-    rows: Callable[[Sequence[AuditRow]], bytes]
+    row: Callable[[AuditRow], bytes]
 
 
-CSV = _Format("csv", "text/csv; charset=utf-8; header=present", csv_header(), csv_rows)
-JSONL = _Format("jsonl", "application/jsonl; charset=utf-8", b"", jsonl_rows)
+CSV = _Format("csv", "text/csv; charset=utf-8; header=present", csv_header(), csv_row)
+JSONL = _Format("jsonl", "application/jsonl; charset=utf-8", b"", jsonl_row)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    data: bytearray
+    last_id: int  # the id of its last event (where the next page starts)
+    count: int
+
+
+def _formatted_page(
+    engine: Engine, scan: Scan, after_id: int, format_row: Callable[[AuditRow], bytes]
+) -> _Page:
+    """The scan's next :data:`EXPORT_PAGE` events after ``after_id``, formatted (in a worker
+    thread: reading and formatting never block the event loop)."""
+    data = bytearray()
+    last_id, count = after_id, 0
+    for row in queries_audit.read_scan(engine, scan, after_id=after_id, limit=EXPORT_PAGE):
+        data += format_row(row)  # copied and dropped at once (see _concatenated)
+        last_id, count = row.id, count + 1
+    return _Page(data, last_id, count)
 
 
 def _discard(task: asyncio.Future[Any] | None) -> None:
@@ -385,11 +447,7 @@ async def _export(request: web.Request, fmt: _Format) -> web.StreamResponse:
     _check_names(request.query, FILTER_PARAMETERS)
     where = parse_filter(request.query)
     engine = request.app[STORE].engine
-    scan = await asyncio.to_thread(queries_audit.start_scan, engine, where)
-
-    def chunk(after_id: int) -> tuple[bytes, int, int]:
-        rows = queries_audit.read_scan(engine, scan, after_id=after_id, limit=EXPORT_PAGE)
-        return fmt.rows(rows), (rows[-1].id if rows else after_id), len(rows)
+    scan = await _read(queries_audit.start_scan, engine, where)
 
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     organisation = re.sub(r"[^A-Za-z0-9_-]", "", request.app[CONFIG].organisation) or "node"
@@ -406,22 +464,26 @@ async def _export(request: web.Request, fmt: _Format) -> web.StreamResponse:
     response.enable_chunked_encoding()
     # The first page is read before the headers go out, so a database that cannot be read
     # still answers with a JSON error instead of a cut-off download.
-    data, last_id, count = await asyncio.to_thread(chunk, 0)
-    pending: asyncio.Future[tuple[bytes, int, int]] | None = None
+    page = await _read(_formatted_page, engine, scan, 0, fmt.row)
+    pending: asyncio.Future[_Page] | None = None
     written = 0
     await response.prepare(request)
     try:
         if fmt.header:
             await response.write(fmt.header)
         while True:
-            if count == EXPORT_PAGE:  # read the next page while this one is written
-                pending = asyncio.ensure_future(asyncio.to_thread(chunk, last_id))
-            if data:
-                await response.write(data)
-                written += count
+            if page.count == EXPORT_PAGE:  # read the next page while this one is written
+                pending = asyncio.ensure_future(
+                    asyncio.to_thread(_formatted_page, engine, scan, page.last_id, fmt.row)
+                )
+            data = page.data
+            for start in range(0, len(data), WRITE_SLICE):
+                # Slices, so the transport's buffer (and the chunk framing's copy) stay small.
+                await response.write(data[start : start + WRITE_SLICE])
+            written += page.count
             if pending is None:
                 break
-            data, last_id, count = await pending
+            page = await pending
             pending = None
         await response.write_eof()
     except (ConnectionResetError, asyncio.CancelledError):
@@ -451,7 +513,3 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/audit/events", list_events)
     app.router.add_get("/audit/export.csv", export_csv)
     app.router.add_get("/audit/export.jsonl", export_jsonl)
-
-
-# Silence "imported but unused" until the oversight handlers land.
-_ = (keccak, contextlib)

@@ -16,10 +16,11 @@ decrease along the chain), so a time range needs no index of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select, tuple_
 
 from node.store import schema
 from node.store.database import read_connection
@@ -222,18 +223,22 @@ def _conditions(where: AuditFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def page(connection: Connection, scan: Scan, *, after_id: int = 0, limit: int) -> list[AuditRow]:
-    """Up to ``limit`` events of ``scan`` with an id above ``after_id``, in chain order."""
-    if scan.empty or limit <= 0:
-        return []
+def _page_statement(scan: Scan, after_id: int, limit: int) -> Select[Any]:
     ids = _events.c.id
     low = max(scan.first_id, after_id + 1)
-    statement = (
+    return (
         select(*_COLUMNS)
         .where(and_(ids >= low, ids <= scan.last_id, *_conditions(scan.filter)))
         .order_by(ids)
         .limit(limit)
     )
+
+
+def page(connection: Connection, scan: Scan, *, after_id: int = 0, limit: int) -> list[AuditRow]:
+    """Up to ``limit`` events of ``scan`` with an id above ``after_id``, in chain order."""
+    if scan.empty or limit <= 0:
+        return []
+    statement = _page_statement(scan, after_id, limit)
     return [AuditRow(*row) for row in connection.execute(statement)]
 
 
@@ -252,8 +257,12 @@ def start_scan(engine: Engine, where: AuditFilter) -> Scan:
         return resolve(connection, where)
 
 
-def read_scan(engine: Engine, scan: Scan, *, after_id: int, limit: int) -> list[AuditRow]:
-    """The next page of a long scan, each in its own short read transaction (a long export
-    never holds one open: SQLite's WAL keeps checkpointing, PostgreSQL keeps vacuuming)."""
+def read_scan(engine: Engine, scan: Scan, *, after_id: int, limit: int) -> Iterator[AuditRow]:
+    """The next page of a long scan, row by row as the database returns them (a page is never
+    held whole), in its own short read transaction: a long export never holds one open, so
+    SQLite's WAL keeps checkpointing and PostgreSQL keeps vacuuming. Consume it in one go."""
+    if scan.empty or limit <= 0:
+        return
     with read_connection(engine) as connection:
-        return page(connection, scan, after_id=after_id, limit=limit)
+        for row in connection.execute(_page_statement(scan, after_id, limit)):
+            yield AuditRow(*row)
