@@ -110,6 +110,35 @@ def register(subparsers: Any) -> None:
     p.add_argument("-o", "--output", help="write the signature file here (else stdout)")
     p.set_defaults(func=cmd_sign)
 
+    p = sub.add_parser("submit", help="sign and submit the listing to its home exchange's node")
+    p.add_argument("manifest", help="manifest JSON file")
+    _node_options(p)
+    p.add_argument("--fingerprint", metavar="FILE", help="send this fingerprint file's summary")
+    p.add_argument(
+        "--deadline-minutes",
+        type=_positive_int,
+        default=60,
+        help="the listing signature expires this many minutes from now (default 60)",
+    )
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("status", help="your submissions at a node: review state and reasons")
+    p.add_argument("id", nargs="?", type=_positive_int, help="one submission's id")
+    _node_options(p)
+    p.add_argument("--status", dest="filter_status", help="only submissions of this status")
+    p.set_defaults(func=cmd_status)
+
+
+def _node_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--node", required=True, help="the home exchange's node, e.g. http://host:8600")
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--keystore", metavar="FILE", help="keystore file of the provider's key")
+    key.add_argument("--account", metavar="ADDRESS", help="find this account in the keystore")
+    p.add_argument("--keystore-dir", help="keystore folder (default ~/.onelist/keystore)")
+    p.add_argument("--passphrase-file", help="read the passphrase from this file")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the node")
+    p.add_argument("--json", action="store_true", help="print the node's answer as JSON")
+
 
 def _print_help(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     def show(args: argparse.Namespace) -> int:
@@ -444,3 +473,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from listing.submit import run_submit
+
+    return run_submit(args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from listing.submit import run_status
+
+    return run_status(args)

@@ -32,7 +32,8 @@ from eth_account.messages import encode_typed_data
 from eth_keys.exceptions import BadSignature
 from eth_utils import is_address, to_checksum_address
 
-from listing.errors import ManifestError, SigningError
+from listing.errors import DocumentError, ManifestError, SigningError
+from listing.files import parse_json
 from listing.fingerprint import SCHEME as FINGERPRINT_SCHEME
 from listing.hashing import manifest_hash, manifest_hash_bytes
 from listing.manifest import Manifest, manifest_document, manifest_from_data
@@ -196,9 +197,7 @@ def verify_listing_signature(
     where = _first_difference(message, to_json(expected), "signature.message")
     if where is not None:
         raise SignatureProblem("does not match the manifest (sign it again)", where)
-    if "manifest_hash" in document and _norm(document["manifest_hash"]) != manifest_hash(
-        manifest
-    ):
+    if "manifest_hash" in document and _norm(document["manifest_hash"]) != manifest_hash(manifest):
         raise SignatureProblem("is not the manifest's hash", "signature.manifest_hash")
     raw = document["signature"]
     if not isinstance(raw, str) or not _SIGNATURE.fullmatch(raw):
@@ -300,7 +299,9 @@ def _now() -> int:
 async def _authenticate(
     request: web.Request, role: ParticipantRole
 ) -> tuple[SignedRequest, db.ParticipantRow, bytes]:
-    """The signed request's account, registered in ``role``, and the request's body."""
+    """The signed request's account, registered in ``role``, and the request's body.
+
+    The nonce is recorded last, so that only participants' requests fill the nonce table."""
     body = await request.read()  # aiohttp refuses a body over the limit: 413
     engine = request.app[STORE].engine
     now = _now()
@@ -316,6 +317,14 @@ async def _authenticate(
         )
     except AuthenticationError as exc:
         raise Unauthorized(exc.message, field=exc.field) from None
+    found = await asyncio.to_thread(db.participant, engine, signed.account)
+    if found is None:
+        raise Forbidden(
+            f"{signed.account} is not a registered participant", code="not_a_participant"
+        )
+    if not found.roles & role:
+        assert role.name is not None
+        raise Forbidden(f"{signed.account} is not registered as a {role.name}", code="wrong_role")
     fresh = await asyncio.to_thread(
         db.use_nonce,
         engine,
@@ -330,23 +339,12 @@ async def _authenticate(
             field=HEADER_NONCE,
             code="replayed",
         )
-    found = await asyncio.to_thread(db.participant, engine, signed.account)
-    if found is None:
-        raise Forbidden(
-            f"{signed.account} is not a registered participant", code="not_a_participant"
-        )
-    if not found.roles & role:
-        assert role.name is not None
-        raise Forbidden(
-            f"{signed.account} is not registered as a {role.name}", code="wrong_role"
-        )
     return signed, found, body
 
 
-def _body_object(body: bytes, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict[str, Any]:
-    from listing.errors import DocumentError
-    from listing.files import parse_json
-
+def _body_object(
+    body: bytes, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> dict[str, Any]:
     try:
         data = parse_json(body, where="body")
     except DocumentError as exc:
@@ -470,15 +468,14 @@ def _version_findings(manifest: Manifest, current: db.ListingRow | None) -> list
         if current is not None and current.provider.lower() == manifest.provider.lower():
             return [
                 _node_finding(
-                    "version", "这一数据已经挂牌 / this dataset is listed already; submit version 2+"
+                    "version",
+                    "这一数据已经挂牌 / this dataset is listed already; submit version 2+",
                 )
             ]
         return []  # another provider's: rule R6 reports it
     if current is None:
         return [
-            _node_finding(
-                "listing_id", "挂牌编号不在链上 / no such listing on chain to update"
-            )
+            _node_finding("listing_id", "挂牌编号不在链上 / no such listing on chain to update")
         ]
     if current.provider.lower() != manifest.provider.lower():
         return [_node_finding("listing_id", "该挂牌属于其他数商 / another provider's listing")]
@@ -509,9 +506,7 @@ async def post_submission(request: web.Request) -> web.Response:
     except ManifestError as exc:
         first = exc.issues[0]
         field = "manifest" if first.path == "(root)" else f"manifest.{first.path}"
-        return _refused(
-            f"the manifest does not load: {first}", field, findings_from_error(exc)
-        )
+        return _refused(f"the manifest does not load: {first}", field, findings_from_error(exc))
     organisation = request.app[CONFIG].organisation
     if manifest.home_exchange != organisation:
         message = (
@@ -556,10 +551,10 @@ async def post_submission(request: web.Request) -> web.Response:
     findings = [*check_manifest(manifest, context), *_version_findings(manifest, current)]
     if has_errors(findings):
         errors = [f for f in findings if f.severity == "error"]
-        first = errors[0]
+        worst = errors[0]
         return _refused(
-            f"the listing fails {len(errors)} check(s), first {first.rule_id}: {first.message}",
-            f"manifest.{first.path}",
+            f"the listing fails {len(errors)} check(s), first {worst.rule_id}: {worst.message}",
+            f"manifest.{worst.path}",
             findings,
         )
     new = db.NewSubmission(
@@ -674,7 +669,9 @@ async def post_licence_request(request: web.Request) -> web.Response:
             field="listing_id",
         )
     if exchange is None or exchange.status != "active":
-        raise Unprocessable(f"{organisation} does not grant licences", field="terms.grantingExchange")
+        raise Unprocessable(
+            f"{organisation} does not grant licences", field="terms.grantingExchange"
+        )
     if exchange_code_text(terms["grantingExchange"]) != organisation:
         raise Unprocessable(
             f"this is {organisation}'s node; the terms name another granting exchange",
@@ -700,7 +697,9 @@ async def post_licence_request(request: web.Request) -> web.Response:
     registry = deployment.address("LicenceRegistry")
     typed = eip712.typed_data("LicenceAcceptance", terms, deployment.chain_id, registry)
     try:
-        signer = Account.recover_message(encode_typed_data(full_message=typed), signature=acceptance)
+        signer = Account.recover_message(
+            encode_typed_data(full_message=typed), signature=acceptance
+        )
     except (BadSignature, ValueError, TypeError):
         raise Unprocessable("the acceptance does not verify", field="acceptance") from None
     if signer != signed.account:

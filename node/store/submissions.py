@@ -432,9 +432,7 @@ def create_licence_request(
     t = licence_requests
     with write_transaction(engine) as connection:
         existing = (
-            connection.execute(select(t).where(t.c.licence_id == new.licence_id))
-            .mappings()
-            .first()
+            connection.execute(select(t).where(t.c.licence_id == new.licence_id)).mappings().first()
         )
         if existing is not None:
             return _licence_request(existing), False
