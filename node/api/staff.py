@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,7 @@ from node.store.schema_submissions import LICENCE_REQUEST_STATUSES, SUBMISSION_S
 from node.store.submissions import LicenceRequest, Submission
 from onelist import eip712
 from onelist.chain.client import ConsortiumClient
+from onelist.chain.connection import Transactable
 from onelist.chain.deployment import load_deployment
 from onelist.chain.revert import TransactionReverted
 from onelist.codes import ParticipantRole, exchange_code, exchange_code_text
@@ -73,6 +75,7 @@ MAX_REASON = 1000
 MAX_IDENTITY_REFERENCE = 256
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
+_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also takes "²"
 
 
 @dataclass
@@ -307,7 +310,7 @@ def _exchange_node(request: web.Request) -> str:
 
 def _path_id(request: web.Request) -> int:
     text = request.match_info["id"]
-    if not text.isdigit() or len(text) > 18:
+    if not _DIGITS.fullmatch(text):
         raise NotFound(f"no such id {text!r}")
     return int(text)
 
@@ -316,7 +319,7 @@ def _query_int(request: web.Request, name: str, default: int | None, low: int, h
     text = request.query.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
         raise BadRequest(f"must be an integer from {low} to {high}", field=name)
     return int(text)
 
@@ -333,7 +336,7 @@ def _reason(body: Mapping[str, Any]) -> str:
 async def _send(
     request: web.Request,
     key: str,
-    build: Any,
+    build: Callable[[ConsortiumClient], Transactable],
     username: str,
 ) -> SendOutcome:
     """Send through the node's sender, turning its failures into API errors."""

@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 from jsonschema import Draft202012Validator
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, inspect, update
 from sqlalchemy.engine import URL
 
 from listing.accounts import import_account
@@ -33,7 +35,9 @@ from node.api.openapi import document
 from node.api.staff import SENDER, add_routes, refusal, terms_from_json
 from node.api.staff_auth import COOKIE, CSRF_HEADER, add_staff_user, require_staff
 from node.chain.sender import SendFailed, TransactionSender
-from node.store.schema_staff import staff_sessions
+from node.store import open_engine, upgrade
+from node.store.migrate import downgrade
+from node.store.schema_staff import staff_metadata, staff_sessions
 from node.store.schema_submissions import submissions
 from node.store.staff import listing_row, sent_transaction
 from node.store.submissions import (
@@ -372,12 +376,18 @@ async def test_two_approvals_at_once_take_distinct_nonces(desk: Desk) -> None:
     assert len(nonces) == 2
 
 
+async def test_a_double_click_lists_once(desk: Desk) -> None:
+    sub = submit(desk)
+    path = f"/staff/submissions/{sub.id}/approve"
+    (s1, first), (s2, second) = await asyncio.gather(desk.post(path), desk.post(path))
+    assert (s1, s2) == (200, 200) and first["tx_hash"] == second["tx_hash"]
+    assert listed_events(desk, first["listing_id"]) == 1
+
+
 async def test_a_broadcast_that_failed_is_followed_by_the_retry(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sub = submit(desk)
-    sender = desk.client.app[SENDER].sender
-    assert sender is not None
     real = TransactionSender._broadcast
 
     def unreachable(self: TransactionSender, kept: Any) -> str:
@@ -388,8 +398,25 @@ async def test_a_broadcast_that_failed_is_followed_by_the_retry(
     assert status == 503 and body["code"] == "chain"
     kept = sent_transaction(desk.engine, f"approve:{sub.id}")
     assert kept is not None and kept.status == "sent"  # signed and kept before broadcasting
-
     monkeypatch.setattr(TransactionSender, "_broadcast", real)
+
+    # The node restarts (a new sender, nothing in memory); the chain never saw nonce N. The
+    # next action broadcasts N again first and takes N + 1, so no gap stalls the account.
+    desk_state = desk.client.app[SENDER]
+    old = desk_state.sender
+    assert old is not None
+    desk_state.sender = TransactionSender(
+        old.deployment,
+        desk.consortium.url,
+        bytes.fromhex(desk.consortium.keys[1][2:]),
+        desk.engine,
+    )
+    other = submit(desk)
+    status, body = await desk.post(f"/staff/submissions/{other.id}/approve")
+    assert status == 200 and body["status"] == "listed", body
+    after = sent_transaction(desk.engine, f"approve:{other.id}")
+    assert after is not None and after.nonce == kept.nonce + 1
+
     status, body = await desk.post(f"/staff/submissions/{sub.id}/approve")
     assert status == 200 and body["status"] == "listed" and body["tx_hash"] == kept.tx_hash
 
@@ -572,6 +599,8 @@ async def test_the_desk_needs_the_reviewer_role(staff: Client) -> None:
     await sign_in(staff, "alice")
     assert (await staff.get("/staff/submissions")).status == 200
     assert (await staff.get("/staff/submissions?status=bogus")).status == 400
+    assert (await staff.get("/staff/submissions?limit=²")).status == 400
+    assert (await staff.get("/staff/submissions/²")).status == 404
 
 
 def test_every_staff_route_is_documented_and_every_documented_one_exists() -> None:
@@ -694,3 +723,24 @@ def test_refusals_map_to_409_or_422(name: str, status: int) -> None:
     revert = DecodedRevert(name, (), (), b"\x00" * 4 if name else b"")
     error = refusal(TransactionReverted(revert))
     assert error.status == status and error.code == "reverted"
+
+
+def test_migration_0004_builds_exactly_the_staff_tables_and_drops_them(
+    empty_database_url: str,
+) -> None:
+    names = set(staff_metadata.tables)
+
+    def ours(name: str | None, type_: str, parent: object) -> bool:
+        return type_ != "table" or name in names
+
+    engine = open_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            options = {"compare_type": True, "include_name": ours}
+            context = MigrationContext.configure(connection, opts=options)
+            assert compare_metadata(context, staff_metadata) == []
+        downgrade(engine, "0003")
+        assert not names & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
