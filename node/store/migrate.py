@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, MetaData
 
 from node.store.database import open_engine, read_connection, write_transaction
 
@@ -74,6 +74,25 @@ def current_revision(target: Engine | str) -> str | None:
     """The database's revision, or None when it was never migrated."""
     with _engine(target) as engine, read_connection(engine) as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_metadata() -> tuple[MetaData, ...]:
+    """Every table set the migrations build: the chain's index (with its search terms) and the
+    node's own tables (participants' submissions, staff), which live in their own ``MetaData``
+    so that a rebuild of the index never deletes them."""
+    from node.store import schema, schema_search, schema_staff, schema_submissions
+
+    del schema_search  # its tables are defined on schema.metadata
+    return (schema.metadata, schema_submissions.metadata, schema_staff.staff_metadata)
+
+
+def combined_metadata() -> MetaData:
+    """One ``MetaData`` holding a copy of every table of :func:`schema_metadata` (to compare)."""
+    combined = MetaData()
+    for metadata in schema_metadata():
+        for table in metadata.tables.values():
+            table.to_metadata(combined)
+    return combined
 
 
 def head_revision() -> str:

@@ -11,7 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from node.store.database import open_engine
-from node.store.schema import metadata
+from node.store.migrate import schema_metadata
 
 config = context.config
 
@@ -28,7 +28,7 @@ def _url() -> str:
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=list(schema_metadata()),
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying
         compare_type=True,
     )
@@ -37,7 +37,7 @@ def _configure(connection: Connection) -> None:
 
 
 def run_offline() -> None:
-    context.configure(url=_url(), target_metadata=metadata, literal_binds=True)
+    context.configure(url=_url(), target_metadata=list(schema_metadata()), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
