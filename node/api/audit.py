@@ -1,4 +1,5 @@
-"""The regulator's audit trail: every event, filtered, paged and exported.
+"""The regulator's audit trail: every event, filtered, paged and exported; and the regulator's
+suspensions and reinstatements, signed with its own key.
 
 - ``GET /audit/events``: the trail with filters (actor, exchange, regulator, listing, event,
   contract, block and time ranges) in chain order, ``limit`` events a page and a cursor to the
@@ -7,6 +8,10 @@
   match, streamed: pages of :data:`EXPORT_PAGE` events are read and formatted in a worker
   thread (the next while the last is written) and written as they come, so millions of rows
   take the memory of two pages. The export ends where the trail ended when it began.
+- ``POST /audit/suspensions`` and ``POST /audit/reinstatements`` (role regulator_officer,
+  CSRF-checked, on a regulator's node): ``Consortium.suspend`` / ``reinstate`` sent with the
+  regulator's key through the node's :class:`~node.chain.sender.TransactionSender`, once per
+  request id.
 
 The formatting of a row (JSON, JSON Lines, CSV) is pure and shared by the page and the
 exports, so an export holds exactly the rows the pages show.
@@ -30,32 +35,57 @@ from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from multidict import MultiMapping
 from sqlalchemy import Engine
 
-from node.api.errors import BadRequest, Unavailable
+from node.api.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Unavailable,
+    Unprocessable,
+)
 from node.api.keys import CONFIG, STORE
-from node.api.staff_auth import require_staff
+from node.api.staff_auth import json_body, require_staff
+from node.chain.sender import (
+    OperatorKeyUnavailable,
+    SendFailed,
+    TransactionPending,
+    TransactionSender,
+    load_operator_key,
+)
 from node.projections import HANDLERS
 from node.store import StoreError, queries_audit
 from node.store.queries_audit import AuditFilter, AuditRow, Position, Scan
-from onelist.chain.deployment import CONTRACTS
+from onelist.chain.client import ConsortiumClient
+from onelist.chain.deployment import CONTRACTS, load_deployment
+from onelist.chain.revert import TransactionReverted
+from onelist.codes import SuspensionScope, exchange_code
+from onelist.errors import OnelistError
 
 __all__ = [
     "CSV_COLUMNS",
     "EXPORT_PAGE",
     "MAX_LIMIT",
+    "OVERSIGHT",
+    "OversightRequest",
     "add_routes",
     "csv_header",
     "csv_row",
     "csv_rows",
     "decode_cursor",
     "encode_cursor",
+    "encode_subject",
     "event_json",
     "jsonl_row",
     "jsonl_rows",
+    "oversight_refusal",
     "parse_filter",
+    "parse_oversight",
+    "parse_page",
+    "parse_time",
 ]
 
 log = logging.getLogger("onelist.node.api.audit")
@@ -509,7 +539,243 @@ async def export_jsonl(request: web.Request) -> web.StreamResponse:
     return await _export(request, JSONL)
 
 
+# ----------------------------------------------------------------------------- oversight
+
+SCOPES = {scope.name: scope for scope in SuspensionScope}
+OFFICERS = ("regulator_officer",)
+MAX_LEGAL_BASIS = 4096
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+#: Reverts that say the request itself cannot succeed (422); any other revert says the chain's
+#: present state refuses it (409): not suspended, out of the regulator's jurisdiction, not a
+#: regulator (any more).
+REQUEST_FAULTS = frozenset(
+    {"OversightUnknownSubject", "OversightInvalidUntil", "OversightInvalidScope"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OversightRequest:
+    """A suspension or reinstatement as the contract takes it, and as the client named it."""
+
+    action: str  # suspend | reinstate
+    scope: SuspensionScope
+    subject: str  # as the API shows it: the id, checksum address or exchange code
+    subject_bytes32: bytes
+    reason_code: int
+    legal_basis_hash: bytes
+    until: int  # 0: until reinstated (always 0 for a reinstatement)
+    request_id: str
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.action}:{self.scope.name}:0x{self.subject_bytes32.hex()}:{self.request_id}"
+
+
+def encode_subject(scope: SuspensionScope, subject: object) -> tuple[str, bytes]:
+    """The subject as the API shows it and as the contract's ``bytes32`` takes it: a listing or
+    licence id as it is, a provider's address right-aligned, an exchange's code left-aligned."""
+    if not isinstance(subject, str) or not subject:
+        raise BadRequest("subject must be a non-empty string", field="subject")
+    if scope in (SuspensionScope.listing, SuspensionScope.licence):
+        shown = _hex32(subject, "subject")
+        return shown, bytes.fromhex(shown[2:])
+    if scope is SuspensionScope.provider:
+        shown = _address(subject, "subject")
+        return shown, bytes(12) + bytes.fromhex(shown[2:])
+    code = _exchange(subject, "subject")
+    return code, exchange_code(code).ljust(32, b"\0")
+
+
+def _integer(body: Mapping[str, Any], name: str, high: int) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+        raise BadRequest(f"{name} must be a whole number from 0 to {high}", field=name)
+    return value
+
+
+def parse_oversight(
+    action: str, body: Mapping[str, Any], header_request_id: str | None = None
+) -> OversightRequest:
+    """A suspension (``action`` "suspend") or reinstatement request's body; 400 naming the
+    field that is wrong, missing or unknown."""
+    known = ["scope", "subject", "reason_code", "legal_basis", "legal_basis_hash", "request_id"]
+    if action == "suspend":
+        known.append("until")
+    for name in body:
+        if name not in known:
+            raise BadRequest(
+                f"unknown field (known: {', '.join(known)})", field=name, code="unknown_field"
+            )
+    scope_name = body.get("scope")
+    if not isinstance(scope_name, str) or scope_name not in SCOPES:
+        raise BadRequest(f"scope is one of {', '.join(SCOPES)}", field="scope")
+    scope = SCOPES[scope_name]
+    shown, subject = encode_subject(scope, body.get("subject"))
+    reason_code = _integer(body, "reason_code", 2**16 - 1)
+    if reason_code is None:
+        raise BadRequest("reason_code is required (0 to 65535)", field="reason_code")
+    text, digest = body.get("legal_basis"), body.get("legal_basis_hash")
+    if (text is None) == (digest is None):
+        raise BadRequest(
+            "give legal_basis (text) or legal_basis_hash, not both", field="legal_basis"
+        )
+    if text is not None:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_LEGAL_BASIS:
+            raise BadRequest(
+                f"legal_basis is text of 1 to {MAX_LEGAL_BASIS} characters", field="legal_basis"
+            )
+        legal_basis = bytes(keccak(text=text))
+    else:
+        if not isinstance(digest, str):
+            raise BadRequest("not a 32-byte hash (0x and 64 hex digits)", field="legal_basis_hash")
+        legal_basis = bytes.fromhex(_hex32(digest, "legal_basis_hash")[2:])
+    until = _integer(body, "until", 2**64 - 1) or 0
+    request_id = body.get("request_id", header_request_id)
+    if request_id is None:
+        raise BadRequest(
+            f"request_id (or the {IDEMPOTENCY_HEADER} header) is required: the same id again "
+            "returns the first answer instead of sending twice",
+            field="request_id",
+        )
+    if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
+        raise BadRequest("request_id is 1 to 128 letters, digits or . _ : -", field="request_id")
+    return OversightRequest(
+        action, scope, shown, subject, reason_code, legal_basis, until, request_id
+    )
+
+
+def oversight_refusal(exc: TransactionReverted) -> ApiError:
+    """A revert of suspend/reinstate as an API error: 422 when the request cannot succeed, 409
+    when the chain's present state refuses it; the message names the contract's error."""
+    name = exc.error_name or "reverted"
+    message = f"the chain refused it: {exc.revert}"
+    if name in REQUEST_FAULTS:
+        return Unprocessable(message, code="reverted")
+    return Conflict(message, code="reverted")
+
+
+@dataclass
+class Oversight:
+    """The regulator's sender (None on an exchange's node or without the regulator's key, with
+    the reason)."""
+
+    sender: TransactionSender | None = None
+    problem: str = "the node has not started"
+
+
+OVERSIGHT = web.AppKey("audit_oversight", Oversight)
+
+
+async def _oversight(request: web.Request, action: str) -> web.Response:
+    user = await require_staff(request, *OFFICERS)
+    if request.app[CONFIG].organisation != "regulator":
+        raise Forbidden(
+            "suspensions are sent from a regulator's node, with the regulator's key",
+            code="not_a_regulator",
+        )
+    body = await json_body(request)
+    order = parse_oversight(action, body, request.headers.get(IDEMPOTENCY_HEADER))
+    oversight = request.app[OVERSIGHT]
+    if oversight.sender is None:
+        raise Unavailable(oversight.problem, code="no_regulator_key")
+
+    def build(client: ConsortiumClient) -> Any:
+        functions = client.consortium.functions
+        if order.action == "suspend":
+            return functions.suspend(
+                int(order.scope),
+                order.subject_bytes32,
+                order.reason_code,
+                order.legal_basis_hash,
+                order.until,
+            )
+        return functions.reinstate(
+            int(order.scope), order.subject_bytes32, order.reason_code, order.legal_basis_hash
+        )
+
+    try:
+        outcome = await oversight.sender.send(
+            order.idempotency_key, build, requested_by=user.username
+        )
+    except TransactionReverted as exc:
+        raise oversight_refusal(exc) from None
+    except TransactionPending as exc:
+        raise Unavailable(exc.message, code="pending") from None
+    except SendFailed as exc:
+        raise Unavailable(f"the chain cannot take it now: {exc.message}", code="chain") from None
+    log.info(
+        "%s %s %s by %s (request %s): %s",
+        action,
+        order.scope.name,
+        order.subject,
+        user.username,
+        order.request_id,
+        outcome.tx_hash,
+    )
+    return _json(
+        {
+            "action": order.action,
+            "scope": order.scope.name,
+            "subject": order.subject,
+            "subject_bytes32": "0x" + order.subject_bytes32.hex(),
+            "reason_code": order.reason_code,
+            "legal_basis_hash": "0x" + order.legal_basis_hash.hex(),
+            "until": order.until or None,
+            "request_id": order.request_id,
+            "tx_hash": outcome.tx_hash,
+            "block": outcome.block_number,
+            "replayed": outcome.replayed,
+        }
+    )
+
+
+async def suspend(request: web.Request) -> web.Response:
+    """``POST /audit/suspensions``: ``Consortium.suspend`` with the regulator's key."""
+    return await _oversight(request, "suspend")
+
+
+async def reinstate(request: web.Request) -> web.Response:
+    """``POST /audit/reinstatements``: ``Consortium.reinstate`` with the regulator's key."""
+    return await _oversight(request, "reinstate")
+
+
+async def _start_sender(app: web.Application) -> None:
+    """On a regulator's node: unlock the regulator's key (``operator_keystore``) and make the
+    sender. Without it the node serves everything else and the two routes answer 503."""
+    oversight = app[OVERSIGHT]
+    config = app[CONFIG]
+    if config.organisation != "regulator":
+        oversight.problem = "an exchange's node sends no regulator transactions"
+        return
+    try:
+        deployment = await asyncio.to_thread(load_deployment, config.deployment)
+        key = await asyncio.to_thread(
+            load_operator_key, config.operator_keystore, config.operator_passphrase_file
+        )
+    except OperatorKeyUnavailable as exc:
+        oversight.problem = f"the regulator's key is not available: {exc}"
+        log.warning("%s; suspensions cannot be sent", oversight.problem)
+        return
+    except OnelistError as exc:
+        oversight.problem = f"the deployment record cannot be read: {exc}"
+        log.warning("%s; suspensions cannot be sent", oversight.problem)
+        return
+    oversight.sender = TransactionSender(
+        deployment, config.rpc_url, key, app[STORE].engine, rpc_timeout=config.rpc_timeout
+    )
+    del key
+    log.info("suspensions are sent as regulator %s", oversight.sender.address)
+
+
 def add_routes(app: web.Application) -> None:
+    app[OVERSIGHT] = Oversight()
+    app.on_startup.append(_start_sender)  # after cleanup_ctx: the store is open by then
     app.router.add_get("/audit/events", list_events)
-    app.router.add_get("/audit/export.csv", export_csv)
-    app.router.add_get("/audit/export.jsonl", export_jsonl)
+    # No HEAD for the exports: it would read the whole trail to send nothing.
+    app.router.add_get("/audit/export.csv", export_csv, allow_head=False)
+    app.router.add_get("/audit/export.jsonl", export_jsonl, allow_head=False)
+    app.router.add_post("/audit/suspensions", suspend)
+    app.router.add_post("/audit/reinstatements", reinstate)

@@ -3,8 +3,10 @@ staff roles, and suspensions signed with the regulator's key."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import itertools
 import json
 import time
 import tracemalloc
@@ -17,17 +19,22 @@ from typing import Any
 import pytest
 from aiohttp import ClientPayloadError, web
 from aiohttp.test_utils import TestClient, TestServer
+from eth_utils import keccak
 from jsonschema import Draft202012Validator
 from sqlalchemy import Engine, select
 
+from listing.accounts import import_account
 from node.api.app import create_app
 from node.api.keys import STORE
 from node.api.openapi import document
-from node.api.staff_auth import add_staff_user
+from node.api.staff_auth import CSRF_HEADER, add_staff_user
 from node.store import Store, StoreUnavailableError, open_engine, queries_audit, schema, upgrade
 from onelist.chain.connection import address_of, increase_time
+from onelist.chain.revert import TransactionReverted
+from onelist.chain.samples import sample_record, sample_terms
+from onelist.codes import SuspensionScope, exchange_code
 
-from .conftest import Consortium, caught_up, node_config
+from .conftest import CATALOGUE, Consortium, node_config
 
 PASSWORD = "correct horse battery"
 N = 1 << 10  # cheap scrypt for tests
@@ -119,12 +126,38 @@ def trail(consortium: Consortium) -> Trail:
 async def regulator(
     consortium: Consortium, trail: Trail, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Client]:
-    """The national regulator's node, caught up with the trail, with its staff."""
-    config = node_config(consortium, tmp_path_factory.mktemp("regulator"), organisation="regulator")
+    """The national regulator's node (国家数据局, keys[4]) with the regulator's keystore, caught
+    up with the trail, with its staff."""
+    tmp = tmp_path_factory.mktemp("regulator")
+    entry = import_account(
+        tmp / "keystore", bytes.fromhex(consortium.keys[4][2:]), "regulator secret", scrypt_n=16
+    )
+    passphrase = tmp / "passphrase"
+    passphrase.write_text("regulator secret\n")
+    config = node_config(
+        consortium,
+        tmp,
+        organisation="regulator",
+        operator_keystore=str(entry.path),
+        operator_passphrase_file=str(passphrase),
+    )
     async with TestClient(TestServer(create_app(config))) as client:
         _add_staff(client.app[STORE].engine)
-        await caught_up(client)
+        await indexed(client, consortium)
         yield client
+
+
+async def indexed(client: Client, consortium: Consortium, timeout: float = 30) -> None:
+    """Wait until the node has indexed the chain's present head (``caught_up`` trusts the
+    indexer's last view of the head, which may predate a transaction just mined)."""
+    head = consortium.w3.eth.block_number
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await (await client.get("/status")).json()
+        if state["indexed"] is not None and state["indexed"] >= head:
+            return
+        assert time.monotonic() < deadline, f"the node did not index block {head}: {state}"
+        await asyncio.sleep(0.05)
 
 
 def stored_events(engine: Engine) -> list[Event]:
@@ -240,8 +273,9 @@ FILTERS: dict[str, Filter] = {
 
 @pytest.mark.parametrize("name", list(FILTERS))
 async def test_a_filter_returns_exactly_the_matching_events(
-    regulator: Client, trail: Trail, name: str
+    regulator: Client, consortium: Consortium, trail: Trail, name: str
 ) -> None:
+    await indexed(regulator, consortium)
     await sign_in(regulator, "audrey")
     params, matches = FILTERS[name](trail)
     everything = stored_events(regulator.app[STORE].engine)
@@ -250,7 +284,10 @@ async def test_a_filter_returns_exactly_the_matching_events(
     assert await all_pages(regulator, params) == expected
 
 
-async def test_pages_cover_the_whole_trail_once_in_chain_order(regulator: Client) -> None:
+async def test_pages_cover_the_whole_trail_once_in_chain_order(
+    regulator: Client, consortium: Consortium
+) -> None:
+    await indexed(regulator, consortium)
     await sign_in(regulator, "rita")
     everything = stored_events(regulator.app[STORE].engine)
     assert len(everything) > 30
@@ -284,8 +321,9 @@ def _as_csv(event: Event) -> dict[str, str]:
     ids=["the whole trail", "a filtered trail"],
 )
 async def test_exports_hold_exactly_the_rows_the_pages_show(
-    regulator: Client, params: Params
+    regulator: Client, consortium: Consortium, params: Params
 ) -> None:
+    await indexed(regulator, consortium)
     await sign_in(regulator, "audrey")
     pages = await all_pages(regulator, params, limit=500)
     assert pages
@@ -394,6 +432,216 @@ async def test_signed_out_is_401_and_a_reviewer_is_403(
         await sign_in(client, "audrey")
         for path in READ_ROUTES:
             assert (await client.get(path)).status == 200, path
+
+
+WRITE_ROUTES = ["/audit/suspensions", "/audit/reinstatements"]
+A_REQUEST = {"scope": "listing", "subject": "0x" + "ab" * 32, "reason_code": 1}
+
+
+async def test_only_a_signed_in_officer_with_the_csrf_token_may_suspend(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    config = node_config(consortium, tmp_path, organisation="regulator")
+    async with TestClient(TestServer(create_app(config, index=False))) as client:
+        _add_staff(client.app[STORE].engine)
+        body = {**A_REQUEST, "legal_basis": "test", "request_id": "r1"}
+        cases = [
+            (None, False, 401, "unauthorized"),
+            ("audrey", True, 403, "forbidden"),  # an auditor reads, never suspends
+            ("alice", True, 403, "forbidden"),
+            ("rita", False, 403, "csrf"),
+            # Without the regulator's keystore the node serves all else and answers 503.
+            ("rita", True, 503, "no_regulator_key"),
+        ]
+        for user, with_csrf, status, code in cases:
+            headers = {}
+            if user is not None:
+                token = await sign_in(client, user)
+                headers = {CSRF_HEADER: token} if with_csrf else {}
+            for path in WRITE_ROUTES:
+                response = await client.post(path, json=body, headers=headers)
+                answer = await response.json()
+                assert (response.status, answer["code"]) == (status, code), (user, path, answer)
+                check_schema(path, "post", status, answer)
+
+
+async def test_an_exchange_s_node_sends_no_suspension(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    app = create_app(node_config(consortium, tmp_path), index=False)
+    async with TestClient(TestServer(app)) as client:
+        _add_staff(client.app[STORE].engine)
+        token = await sign_in(client, "rita")
+        body = {**A_REQUEST, "legal_basis": "test", "request_id": "r1"}
+        response = await client.post("/audit/suspensions", json=body, headers={CSRF_HEADER: token})
+        assert response.status == 403
+        assert (await response.json())["code"] == "not_a_regulator"
+
+
+# ----------------------------------------------------------------------------- oversight
+
+_seeds = itertools.count()
+
+
+@dataclass
+class Product:
+    listing: bytes
+    record: dict[str, Any]
+    licence: bytes
+
+
+def _grant(consortium: Consortium, record: dict[str, Any], listing: bytes) -> bytes:
+    """Grant ``listing`` via ZJ (new terms each time); returns the licence id."""
+    licensee = consortium.keys[7]
+    now = consortium.client.now() + next(_seeds)
+    terms = sample_terms(listing, 1, address_of(licensee), exchange_code("ZJ"), now)
+    licence, _ = consortium.client.grant(consortium.keys[2], licensee, terms, record)
+    return licence
+
+
+def _list_and_grant(consortium: Consortium) -> Product:
+    """A product listed at SH and granted once via ZJ."""
+    provider = consortium.keys[5]
+    record = sample_record(address_of(provider), f"audit-test-{next(_seeds)}")
+    listing, _ = consortium.client.list(consortium.keys[1], provider, "SH", record, CATALOGUE)
+    return Product(listing, record, _grant(consortium, record, listing))
+
+
+def _is_suspended(consortium: Consortium, scope: SuspensionScope, subject: bytes) -> bool:
+    return bool(consortium.client.consortium.functions.isSuspended(int(scope), subject).call())
+
+
+async def _post(
+    client: Client, path: str, body: dict[str, Any], csrf: str
+) -> tuple[int, dict[str, Any]]:
+    response = await client.post(path, json=body, headers={CSRF_HEADER: csrf})
+    answer: dict[str, Any] = await response.json()
+    check_schema(path, "post", response.status, answer)
+    return response.status, answer
+
+
+async def test_the_regulator_suspends_a_listing_and_grants_stop_until_it_is_reinstated(
+    regulator: Client, consortium: Consortium, trail: Trail
+) -> None:
+    product = _list_and_grant(consortium)
+    listing = "0x" + product.listing.hex()
+    csrf = await sign_in(regulator, "rita")
+    basis = "《数据安全法》第二十一条：核心数据实行更加严格的管理制度"
+    order = {
+        "scope": "listing",
+        "subject": listing.upper().replace("0X", "0x"),
+        "reason_code": 3,
+        "legal_basis": basis,
+        "request_id": "case-2024-017",
+    }
+    status, body = await _post(regulator, "/audit/suspensions", order, csrf)
+    assert status == 200, body
+    assert body["subject"] == listing and body["subject_bytes32"] == listing
+    assert body["legal_basis_hash"] == "0x" + bytes(keccak(text=basis)).hex()
+    assert body["until"] is None and body["replayed"] is False
+    assert _is_suspended(consortium, SuspensionScope.listing, product.listing)
+
+    with pytest.raises(TransactionReverted) as refused:
+        _grant(consortium, product.record, product.listing)
+    assert refused.value.error_name == "ListingRegistrySuspended"
+
+    # The same request again (a retry) sends nothing new.
+    status, again = await _post(regulator, "/audit/suspensions", order, csrf)
+    assert status == 200 and again["replayed"] is True and again["tx_hash"] == body["tx_hash"]
+
+    # The trail shows the suspension once, as the regulator's act.
+    await indexed(regulator, consortium)
+    await sign_in(regulator, "audrey")
+    shown = await all_pages(regulator, [("listing", listing), ("event", "Suspended")])
+    assert [(e["tx_hash"], e["acting_regulator"], e["args"]["reasonCode"]) for e in shown] == [
+        (body["tx_hash"], trail.regulator, 3)
+    ]
+
+    csrf = await sign_in(regulator, "rita")
+    lift = {**order, "request_id": "case-2024-017-lifted"}
+    status, lifted = await _post(regulator, "/audit/reinstatements", lift, csrf)
+    assert status == 200, lifted
+    assert lifted["action"] == "reinstate" and lifted["until"] is None
+    assert not _is_suspended(consortium, SuspensionScope.listing, product.listing)
+    _grant(consortium, product.record, product.listing)  # granted again
+
+    again_lift = {**lift, "request_id": "case-2024-017-lifted-twice"}
+    status, refusal = await _post(regulator, "/audit/reinstatements", again_lift, csrf)
+    assert status == 409 and refusal["code"] == "reverted"
+    assert "OversightNotSuspended" in refusal["message"]
+
+
+@pytest.mark.parametrize("scope", ["provider", "licence", "exchange_granting"])
+async def test_each_scope_s_subject_reaches_the_contract_as_it_expects(
+    regulator: Client, consortium: Consortium, scope: str
+) -> None:
+    product = _list_and_grant(consortium)
+    provider = address_of(consortium.keys[5])
+    subject, raw = {
+        "provider": (provider.lower(), bytes(12) + bytes.fromhex(provider[2:])),
+        "licence": ("0x" + product.licence.hex(), product.licence),
+        "exchange_granting": ("zj", exchange_code("ZJ").ljust(32, b"\0")),
+    }[scope]
+    kind = SuspensionScope[scope]
+    csrf = await sign_in(regulator, "rita")
+    until = consortium.client.now() + 86_400
+    order = {
+        "scope": scope,
+        "subject": subject,
+        "reason_code": 9,
+        "legal_basis_hash": "0x" + "42" * 32,
+        "until": until,
+        "request_id": f"scope-{scope}",
+    }
+    status, body = await _post(regulator, "/audit/suspensions", order, csrf)
+    assert status == 200, body
+    assert body["subject_bytes32"] == "0x" + raw.hex() and body["until"] == until
+    assert _is_suspended(consortium, kind, raw)
+    if scope != "licence":  # a suspended provider or granting exchange takes no new grant
+        with pytest.raises(TransactionReverted):
+            _grant(consortium, product.record, product.listing)
+    del order["until"]
+    status, body = await _post(regulator, "/audit/reinstatements", order, csrf)
+    assert status == 200, body
+    assert not _is_suspended(consortium, kind, raw)
+    _grant(consortium, product.record, product.listing)
+
+
+@pytest.mark.parametrize(
+    ("order", "status", "error"),
+    [
+        ({"scope": "listing", "subject": "0x" + "77" * 32}, 422, "OversightUnknownSubject"),
+        ({"scope": "exchange_granting", "subject": "XX"}, 422, "OversightUnknownSubject"),
+        ({"scope": "listing", "until": 1}, 422, "OversightInvalidUntil"),
+    ],
+    ids=[
+        "an unknown listing is a 422",
+        "an unknown exchange is a 422",
+        "an end in the past is a 422",
+    ],
+)
+async def test_a_suspension_the_contract_refuses_names_its_error(
+    regulator: Client, trail: Trail, order: dict[str, Any], status: int, error: str
+) -> None:
+    csrf = await sign_in(regulator, "rita")
+    body = {"subject": trail.listing, "reason_code": 1, "legal_basis": "test", **order}
+    answer_status, answer = await _post(
+        regulator, "/audit/suspensions", {**body, "request_id": error}, csrf
+    )
+    assert answer_status == status and answer["code"] == "reverted", answer
+    assert error in answer["message"]
+
+
+async def test_a_bad_suspension_request_is_a_400_naming_the_field(regulator: Client) -> None:
+    csrf = await sign_in(regulator, "rita")
+    body = {**A_REQUEST, "legal_basis": "test"}  # no request id
+    status, answer = await _post(regulator, "/audit/suspensions", body, csrf)
+    assert status == 400 and answer["field"] == "request_id"
+    response = await regulator.post(
+        "/audit/suspensions", data=b"{not json", headers={CSRF_HEADER: csrf}
+    )
+    assert response.status == 400
+    assert (await response.json())["code"] == "malformed_json"
 
 
 # ----------------------------------------------------------------------------- a large export
@@ -524,7 +772,7 @@ async def test_the_trail_reads_the_same_from_postgresql(
     async with TestClient(TestServer(create_app(config))) as client:
         engine = client.app[STORE].engine
         _add_staff(engine)
-        await caught_up(client)
+        await indexed(client, consortium)
         await sign_in(client, "audrey")
         everything = stored_events(engine)
         assert await all_pages(client, [], limit=9) == everything

@@ -1,4 +1,5 @@
-"""The audit trail's pure parts: a row as JSON, JSON Lines and CSV; cursors; filters."""
+"""The audit trail's pure parts: a row as JSON, JSON Lines and CSV; cursors; filters; the
+regulator's suspension requests and the contract's refusals."""
 
 from __future__ import annotations
 
@@ -9,22 +10,29 @@ from typing import Any
 
 import orjson
 import pytest
+from eth_utils import keccak
 from multidict import MultiDict
 
 from node.api.audit import (
     CSV_COLUMNS,
+    OversightRequest,
     csv_header,
     csv_rows,
     decode_cursor,
     encode_cursor,
+    encode_subject,
     event_json,
     jsonl_rows,
+    oversight_refusal,
     parse_filter,
+    parse_oversight,
     parse_page,
     parse_time,
 )
 from node.api.errors import BadRequest
 from node.store.queries_audit import AuditFilter, AuditRow, Position
+from onelist.chain.revert import DecodedRevert, TransactionReverted
+from onelist.codes import SuspensionScope
 
 SH_OPERATOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 LISTING = "0x" + "ab" * 32
@@ -269,3 +277,165 @@ def test_a_limit_outside_1_to_500_is_a_400(limit: str) -> None:
     with pytest.raises(BadRequest) as caught:
         parse_page(MultiDict([("limit", limit)]))
     assert caught.value.field == "limit"
+
+
+# ----------------------------------------------------------------------------- oversight
+
+REGULATOR = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
+
+
+@pytest.mark.parametrize(
+    ("scope", "subject", "shown", "raw"),
+    [
+        (SuspensionScope.listing, LISTING.upper().replace("0X", "0x"), LISTING, "ab" * 32),
+        (SuspensionScope.licence, "0x" + "CD" * 32, "0x" + "cd" * 32, "cd" * 32),
+        (
+            SuspensionScope.provider,
+            REGULATOR.lower(),
+            REGULATOR,
+            "00" * 12 + REGULATOR[2:].lower(),
+        ),
+        (SuspensionScope.exchange_granting, "zj", "ZJ", "5a4a" + "00" * 30),
+    ],
+    ids=[
+        "a listing id is itself",
+        "a licence id is itself",
+        "a provider's address is right-aligned",
+        "an exchange's code is left-aligned",
+    ],
+)
+def test_a_subject_is_encoded_as_the_contract_expects(
+    scope: SuspensionScope, subject: str, shown: str, raw: str
+) -> None:
+    assert encode_subject(scope, subject) == (shown, bytes.fromhex(raw))
+
+
+A_SUSPENSION = {
+    "scope": "listing",
+    "subject": LISTING,
+    "reason_code": 3,
+    "legal_basis": "《数据安全法》第二十一条",
+    "request_id": "case-17",
+}
+
+
+def test_a_suspension_reads_its_body() -> None:
+    order = parse_oversight("suspend", {**A_SUSPENSION, "until": 1_900_000_000})
+    assert order == OversightRequest(
+        action="suspend",
+        scope=SuspensionScope.listing,
+        subject=LISTING,
+        subject_bytes32=bytes.fromhex("ab" * 32),
+        reason_code=3,
+        legal_basis_hash=bytes(keccak(text="《数据安全法》第二十一条")),
+        until=1_900_000_000,
+        request_id="case-17",
+    )
+    assert order.idempotency_key == f"suspend:listing:{LISTING}:case-17"
+
+
+@pytest.mark.parametrize(
+    ("changes", "header", "expected"),
+    [
+        ({"until": None}, None, {"until": 0}),
+        ({"legal_basis": None, "legal_basis_hash": "0x" + "42" * 32}, None, {}),
+        ({"request_id": None}, "from-header", {"request_id": "from-header"}),
+        ({}, "ignored", {"request_id": "case-17"}),
+    ],
+    ids=[
+        "no end means until reinstated",
+        "a legal basis may come as its hash",
+        "the request id may come in the Idempotency-Key header",
+        "the body's request id wins over the header",
+    ],
+)
+def test_a_suspension_s_optional_parts(
+    changes: dict[str, Any], header: str | None, expected: dict[str, Any]
+) -> None:
+    body = {k: v for k, v in {**A_SUSPENSION, **changes}.items() if v is not None}
+    order = parse_oversight("suspend", body, header)
+    for name, value in expected.items():
+        assert getattr(order, name) == value
+    if "legal_basis_hash" in body:
+        assert order.legal_basis_hash == bytes.fromhex("42" * 32)
+
+
+@pytest.mark.parametrize(
+    ("action", "changes", "field"),
+    [
+        ("suspend", {"scope": "everything"}, "scope"),
+        ("suspend", {"subject": "0x1234"}, "subject"),
+        ("suspend", {"scope": "provider", "subject": LISTING}, "subject"),
+        ("suspend", {"scope": "exchange_granting", "subject": "上海"}, "subject"),
+        ("suspend", {"subject": 7}, "subject"),
+        ("suspend", {"reason_code": None}, "reason_code"),
+        ("suspend", {"reason_code": 65536}, "reason_code"),
+        ("suspend", {"reason_code": True}, "reason_code"),
+        ("suspend", {"legal_basis": None}, "legal_basis"),
+        ("suspend", {"legal_basis_hash": "0x" + "42" * 32}, "legal_basis"),
+        ("suspend", {"legal_basis": "  "}, "legal_basis"),
+        ("suspend", {"legal_basis": None, "legal_basis_hash": "0x42"}, "legal_basis_hash"),
+        ("suspend", {"until": -1}, "until"),
+        ("suspend", {"until": 2**64}, "until"),
+        ("suspend", {"until": "tomorrow"}, "until"),
+        ("reinstate", {"until": 1_900_000_000}, "until"),
+        ("suspend", {"request_id": None}, "request_id"),
+        ("suspend", {"request_id": "has spaces"}, "request_id"),
+        ("suspend", {"colour": "red"}, "colour"),
+    ],
+    ids=[
+        "an unknown scope",
+        "a short listing id",
+        "a listing id as a provider",
+        "an exchange code that is not ascii",
+        "a subject that is not text",
+        "no reason code",
+        "a reason code over 16 bits",
+        "a reason code that is a boolean",
+        "no legal basis",
+        "a legal basis given twice",
+        "a blank legal basis",
+        "a short legal basis hash",
+        "an end before 1970",
+        "an end over 64 bits",
+        "an end in words",
+        "a reinstatement has no end",
+        "no request id",
+        "a request id with spaces",
+        "an unknown field",
+    ],
+)
+def test_a_bad_suspension_is_a_400_naming_its_field(
+    action: str, changes: dict[str, Any], field: str
+) -> None:
+    body = {k: v for k, v in {**A_SUSPENSION, **changes}.items() if v is not None}
+    with pytest.raises(BadRequest) as caught:
+        parse_oversight(action, body)
+    assert caught.value.field == field
+
+
+def _reverted(name: str) -> TransactionReverted:
+    return TransactionReverted(DecodedRevert(name, (0, b"\0" * 32), ("scope", "subject"), b"\1"))
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("OversightUnknownSubject", 422),
+        ("OversightInvalidUntil", 422),
+        ("OversightNotSuspended", 409),
+        ("OversightOutOfJurisdiction", 409),
+        ("ConsortiumNotRegulator", 409),
+    ],
+    ids=[
+        "an unknown subject is the request's fault",
+        "an end in the past is the request's fault",
+        "reinstating what is not suspended conflicts with the chain",
+        "a subject outside the jurisdiction conflicts with the chain",
+        "a key that is no regulator's conflicts with the chain",
+    ],
+)
+def test_a_revert_becomes_409_or_422_naming_the_error(name: str, status: int) -> None:
+    error = oversight_refusal(_reverted(name))
+    assert error.status == status and error.code == "reverted"
+    assert name in error.message
