@@ -2,7 +2,8 @@
 
 Handlers raise :class:`ApiError` subclasses; the middleware also maps aiohttp's own HTTP errors
 (unknown route, wrong method, oversize body) and the project's ``OnelistError`` (bad input found
-deeper down) to JSON, and an unexpected exception to a 500 whose body says nothing internal.
+deeper down) to JSON; an unreachable index is a 503, and an unexpected exception a 500 whose body
+says nothing internal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from node.api.keys import MAX_BODY
+from node.store.errors import StoreError, StoreUnavailableError
 from onelist.errors import OnelistError
 
 log = logging.getLogger("onelist.node.api")
@@ -100,6 +102,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status == 413:
             message = f"the body is larger than {request.app[MAX_BODY]} bytes"
         return error_response(exc.status, {"code": code, "message": message})
+    except StoreUnavailableError:
+        return error_response(503, {"code": "unavailable", "message": "the index is unavailable"})
+    except StoreError:
+        log.exception("index error serving %s %s", request.method, request.path)
+        return error_response(500, {"code": "internal", "message": "an internal error occurred"})
     except OnelistError as exc:
         body = {"code": "bad_request", "message": exc.message}
         if exc.where:

@@ -120,12 +120,18 @@ def node_config(consortium: Consortium, tmp_path: Path, **overrides: object) -> 
     return NodeConfig(**values)  # type: ignore[arg-type]
 
 
-async def caught_up(client: TestClient, timeout: float = 30) -> None:
-    """Wait until the node's index holds the chain's head."""
+async def caught_up(client: TestClient, timeout: float = 30, head: int | None = None) -> None:
+    """Wait until the node's index holds the chain's head (``head``: at least this block, e.g. the
+    chain's block number after a transaction, which the node may not have seen yet)."""
     deadline = time.monotonic() + timeout
     while True:
         state = await (await client.get("/status")).json()
-        if state["head"] is not None and state["indexed"] == state["head"]:
+        indexed = state["indexed"]
+        if (
+            state["head"] is not None
+            and indexed == state["head"]
+            and (head is None or indexed >= head)
+        ):
             return
         assert time.monotonic() < deadline, f"the node did not catch up: {state}"
         await asyncio.sleep(0.05)
@@ -135,5 +141,5 @@ async def caught_up(client: TestClient, timeout: float = 30) -> None:
 async def api(consortium: Consortium, tmp_path: Path) -> AsyncIterator[TestClient]:
     """A test client of SH's node (the real app, its indexer following the test chain)."""
     async with TestClient(TestServer(create_app(node_config(consortium, tmp_path)))) as client:
-        await caught_up(client)
+        await caught_up(client, head=consortium.w3.eth.block_number)
         yield client
