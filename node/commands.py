@@ -67,6 +67,11 @@ def config_from(args: argparse.Namespace) -> NodeConfig:
         config = load_config(args.config)
     else:
         config = default_config(args.organisation or "SH", args.data_dir)
+        if args.database_url is None:
+            # The embedded default keeps each node's SQLite file in the data folder.
+            (args.data_dir / "nodes" / config.organisation.lower()).mkdir(
+                parents=True, exist_ok=True
+            )
         if args.rpc_url and not args.ws_url:
             # The default websocket is the local chain's; another RPC brings its own.
             args.ws_url = "ws" + args.rpc_url.removeprefix("http")
