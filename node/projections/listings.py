@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from node.events import DecodedEvent, Insert, RowChange, Update, Upsert
 from node.projections.columns import catalogue_columns, policy_columns
+from node.store.search_terms import weighted_terms
 
 
 def _version_columns(event: DecodedEvent) -> dict[str, Any]:
@@ -37,6 +39,25 @@ def _version_row(event: DecodedEvent, version: dict[str, Any]) -> Insert:
     )
 
 
+def _term_rows(event: DecodedEvent, version: dict[str, Any]) -> list[RowChange]:
+    """The version's search terms (``listing_terms``), from its catalogue columns."""
+    keywords = json.loads(version["keywords"]) if version["keywords"] is not None else None
+    terms = weighted_terms(version["title"], version["description"], keywords, version["category"])
+    return [
+        Insert(
+            "listing_terms",
+            {
+                "listing_id": event.args["listingId"],
+                "version": version["version"],
+                "term": t,
+                "weight": w,
+                "block": event.block_number,
+            },
+        )
+        for t, w in sorted(terms.items())
+    ]
+
+
 def _touched(event: DecodedEvent, **values: Any) -> dict[str, Any]:
     """``values`` plus the listing's last sequence number and update time."""
     return {
@@ -65,6 +86,7 @@ def on_Listed(event: DecodedEvent) -> list[RowChange]:
             ),
         ),
         _version_row(event, version),
+        *_term_rows(event, version),
     ]
 
 
@@ -78,6 +100,7 @@ def on_VersionPublished(event: DecodedEvent) -> list[RowChange]:
             _touched(event, status="listed", **version),
         ),
         _version_row(event, version),
+        *_term_rows(event, version),
     ]
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 INDEFINITE = 2**63 - 1
 
-metadata = MetaData(
+metadata: MetaData = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -185,7 +185,7 @@ def _catalogue_columns() -> list[Column[object]]:
     ]
 
 
-listings = Table(
+listings: Table = Table(
     "listings",
     metadata,
     _hash("listing_id", primary_key=True),
@@ -207,7 +207,7 @@ listings = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
-listing_versions = Table(
+listing_versions: Table = Table(
     "listing_versions",
     metadata,
     _hash("listing_id", primary_key=True),
@@ -361,6 +361,9 @@ dead_letters = Table(
     UniqueConstraint("chain_id", "tx_hash", "log_index"),
 )
 
+# Tables defined in modules of their own on this metadata (they import it, hence at the end).
+from node.store.schema_search import listing_terms  # noqa: E402
+
 #: State tables that are a fold of ``events`` (cleared and replayed by a rollback or rebuild).
 PROJECTED_TABLES = (
     exchanges,
@@ -376,4 +379,5 @@ PROJECTED_TABLES = (
     duplicate_attempts,
     licences,
     suspensions,
+    listing_terms,
 )

@@ -12,6 +12,7 @@ from node.events import DecodedEvent, Increment, Insert, RowChange, Update, Upse
 from node.projections import HANDLERS, ProjectionError, project
 from node.projections.columns import POLICY_COLUMNS, check_changes
 from node.store import schema
+from node.store.search_terms import weighted_terms
 from onelist.build.compiler import load_artifacts
 from onelist.chain.samples import sample_catalogue
 
@@ -171,6 +172,27 @@ def version_insert(version: int, catalogue_row: dict[str, Any]) -> Insert:
     )
 
 
+def term_inserts(version: int, catalogue_row: dict[str, Any]) -> list[RowChange]:
+    """The version's search terms, in term order (node.store.search_terms decides which)."""
+    keywords = json.loads(catalogue_row["keywords"]) if catalogue_row["keywords"] else None
+    terms = weighted_terms(
+        catalogue_row["title"], catalogue_row["description"], keywords, catalogue_row["category"]
+    )
+    return [
+        Insert(
+            "listing_terms",
+            {
+                "listing_id": LISTING,
+                "version": version,
+                "term": term,
+                "weight": weight,
+                "block": BLOCK,
+            },
+        )
+        for term, weight in sorted(terms.items())
+    ]
+
+
 def listed_changes(catalogue_row: dict[str, Any]) -> list[RowChange]:
     return [
         Upsert(
@@ -189,6 +211,7 @@ def listed_changes(catalogue_row: dict[str, Any]) -> list[RowChange]:
             },
         ),
         version_insert(1, catalogue_row),
+        *term_inserts(1, catalogue_row),
     ]
 
 
@@ -602,6 +625,7 @@ CASES = [
                 },
             ),
             version_insert(2, CATALOGUE_ROW),
+            *term_inserts(2, CATALOGUE_ROW),
         ],
         id="a new version replaces the listing's current one and is kept in its history",
     ),
