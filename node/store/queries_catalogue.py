@@ -37,7 +37,7 @@ On SQLite the filters are written so that they cannot pick an index of their own
 has no statistics, and would sort an exchange's every listing to show a page of them); on
 PostgreSQL each probe carries an ``OFFSET 0`` so that it stays a probe instead of becoming a
 join over all the term's postings. Term counts (which term is rarest) are read from the term
-index, never further than they matter, and remembered a minute: they steer the plan, never
+index, never further than they matter, and remembered ten minutes: they steer the plan, never
 the rows. Statements are built once per shape and kept.
 """
 
@@ -116,13 +116,13 @@ PAGE_EVENTS = 200
 #: Relevance tiers, best first (node.store.search_terms: TITLE, KEYWORDS, DESCRIPTION).
 TIERS = (3, 2, 1)
 #: Counting a term's postings stops here (enough to tell rare from common).
-COUNT_CAP = 20_000
+COUNT_CAP = 5_000
 #: Relevance ranks a query's every match at once when it has several words and the rarest has
 #: at most this many postings (else it walks tier by tier: several words that seldom go together
 #: would have it walk the rarest's postings once per tier).
 ONE_PASS_POSTINGS = 2_000
 #: Seconds a term count or the listing count is remembered (they only steer the plan).
-ESTIMATE_TTL = 60.0
+ESTIMATE_TTL = 600.0
 #: Asia/Shanghai, UTC+8 (no daylight saving since 1991).
 SHANGHAI_OFFSET = 8 * 3600
 
@@ -598,7 +598,7 @@ class _Searcher:
             count = driver.count
             if count < 0:
                 count = _postings(self.connection, driver.term, 1)
-            if count * count <= need * _listing_count(self.connection):
+            if count < COUNT_CAP and count * count <= need * _listing_count(self.connection):
                 return self._sorted_postings(driver, descending, need)
 
         def build() -> Any:
