@@ -26,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import IntEnum, IntFlag
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 from multidict import MultiMapping
+from sqlalchemy import Engine
 
 from node.api.errors import BadRequest, NotFound
 from node.api.keys import STORE
@@ -63,11 +65,17 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PUBLIC_ARGS",
+    "DisclosureRequest",
     "add_routes",
+    "check_listing_id",
     "decode_cursor",
+    "disclosure_request",
+    "disclosure_result",
     "encode_cursor",
+    "listing_result",
     "public_event",
     "search_request",
+    "search_result",
 ]
 
 DEFAULT_LIMIT = 20
@@ -232,11 +240,32 @@ def search_request(query: MultiMapping[str], now: int) -> tuple[Search, str]:
     return search, fingerprint
 
 
-def _listing_id(request: web.Request) -> str:
-    value = request.match_info["listing_id"]
+def check_listing_id(value: str) -> str:
+    """``value`` as a listing id in lower case; raises :class:`BadRequest` otherwise."""
     if not _LISTING_ID.fullmatch(value):
         raise BadRequest("a listing id is 0x and 64 hex digits", field="listing_id")
     return value.lower()
+
+
+@dataclass(frozen=True)
+class DisclosureRequest:
+    """The months (first days, Shanghai time) and how many listings a disclosure asks for."""
+
+    start: date | None
+    end: date | None
+    listings: int
+
+
+def disclosure_request(query: MultiMapping[str]) -> DisclosureRequest:
+    """The disclosure the parameters ask for; raises :class:`BadRequest` naming the first bad
+    parameter."""
+    _known(query, ("from", "to", "listings"))
+    start = _month(_single(query, "from"), "from")
+    end = _month(_single(query, "to"), "to")
+    if start is not None and end is not None and end < start:
+        raise BadRequest("to is before from", field="to")
+    limit = _integer(_single(query, "listings"), "listings", 0, DISCLOSURE_MAX_LISTINGS)
+    return DisclosureRequest(start, end, DISCLOSURE_LISTINGS if limit is None else limit)
 
 
 def _month(value: str | None, name: str) -> date | None:
@@ -570,6 +599,39 @@ def _class_sum(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# ----------------------------------------------------------------------------- reads
+# Each runs in a worker thread and is shared by the JSON handlers below and the web pages
+# (node.web), so a page shows exactly what the API answers.
+
+
+def search_result(engine: Engine, wanted: Search, fingerprint: str, now: int) -> dict[str, Any]:
+    """A page of search results (``items``) and the cursor of the next (``next_cursor``)."""
+    page = queries.search(engine, wanted)
+    exchanges = _exchanges.get(engine)
+    cursor = None if page.next_key is None else encode_cursor(page.next_key, fingerprint)
+    items = [search_item(row, exchanges, now) for row in page.rows]
+    return {"items": items, "next_cursor": cursor}
+
+
+def listing_result(engine: Engine, listing_id: str, now: int) -> dict[str, Any] | None:
+    """A listing's public page, or None for a listing the index does not hold."""
+    page = queries.listing_page(engine, listing_id)
+    if page is None:
+        return None
+    return listing_json(page, _exchanges.get(engine), now)
+
+
+def disclosure_result(engine: Engine, wanted: DisclosureRequest) -> dict[str, Any]:
+    """The disclosure aggregates ``wanted`` asks for."""
+    found = queries.disclosure(
+        engine,
+        None if wanted.start is None else _month_start(wanted.start),
+        None if wanted.end is None else _month_start(_next_month(wanted.end)),
+        wanted.listings,
+    )
+    return disclosure_json(found, wanted.start, wanted.end)
+
+
 # ----------------------------------------------------------------------------- handlers
 
 
@@ -585,27 +647,21 @@ async def search(request: web.Request) -> web.Response:
     engine = request.app[STORE].engine
 
     def run() -> bytes:
-        page = queries.search(engine, wanted)
-        exchanges = _exchanges.get(engine)
-        cursor = None if page.next_key is None else encode_cursor(page.next_key, fingerprint)
-        items = [search_item(row, exchanges, now) for row in page.rows]
-        return orjson.dumps({"items": items, "next_cursor": cursor})
+        return orjson.dumps(search_result(engine, wanted, fingerprint, now))
 
     return _json(await asyncio.to_thread(run))
 
 
 async def listing(request: web.Request) -> web.Response:
     """``GET /listings/{listing_id}``."""
-    listing_id = _listing_id(request)
+    listing_id = check_listing_id(request.match_info["listing_id"])
     _known(request.query, ())
     now = int(time.time())
     engine = request.app[STORE].engine
 
     def run() -> bytes | None:
-        page = queries.listing_page(engine, listing_id)
-        if page is None:
-            return None
-        return orjson.dumps(listing_json(page, _exchanges.get(engine), now))
+        found = listing_result(engine, listing_id, now)
+        return None if found is None else orjson.dumps(found)
 
     body = await asyncio.to_thread(run)
     if body is None:
@@ -633,21 +689,13 @@ async def exchanges(request: web.Request) -> web.Response:
 
 async def disclosure(request: web.Request) -> web.Response:
     """``GET /disclosure``."""
-    query = request.query
-    _known(query, ("from", "to", "listings"))
-    start = _month(_single(query, "from"), "from")
-    end = _month(_single(query, "to"), "to")
-    if start is not None and end is not None and end < start:
-        raise BadRequest("to is before from", field="to")
-    limit = _integer(_single(query, "listings"), "listings", 0, DISCLOSURE_MAX_LISTINGS)
-    found = await asyncio.to_thread(
-        queries.disclosure,
-        request.app[STORE].engine,
-        None if start is None else _month_start(start),
-        None if end is None else _month_start(_next_month(end)),
-        DISCLOSURE_LISTINGS if limit is None else limit,
-    )
-    return _json(orjson.dumps(disclosure_json(found, start, end)))
+    wanted = disclosure_request(request.query)
+    engine = request.app[STORE].engine
+
+    def run() -> bytes:
+        return orjson.dumps(disclosure_result(engine, wanted))
+
+    return _json(await asyncio.to_thread(run))
 
 
 def add_routes(app: web.Application) -> None:
