@@ -48,7 +48,7 @@ from node.api.errors import (
     Unprocessable,
 )
 from node.api.keys import CONFIG, STORE
-from node.api.staff_auth import json_body, require_staff
+from node.api.staff_auth import StaffUser, json_body, require_staff
 from node.chain.sender import (
     OperatorKeyUnavailable,
     SendFailed,
@@ -86,6 +86,9 @@ __all__ = [
     "parse_oversight",
     "parse_page",
     "parse_time",
+    "read_events",
+    "regulator_node",
+    "send_oversight",
 ]
 
 log = logging.getLogger("onelist.node.api.audit")
@@ -419,14 +422,22 @@ async def list_events(request: web.Request) -> web.Response:
     (null on the last page)."""
     await require_staff(request, *READERS)
     _check_names(request.query, FILTER_PARAMETERS | PAGE_PARAMETERS)
-    where = parse_filter(request.query)
-    after, limit = parse_page(request.query)
+    rows, next_cursor = await read_events(request, request.query)
+    return _json({"events": [event_json(row) for row in rows], "next_cursor": next_cursor})
+
+
+async def read_events(
+    request: web.Request, query: MultiMapping[str]
+) -> tuple[list[AuditRow], str | None]:
+    """The page of the trail ``query``'s filters, cursor and limit ask for (400 naming a bad
+    one) and the next page's cursor (None on the last page). The audit explorer reads it too."""
+    where = parse_filter(query)
+    after, limit = parse_page(query)
     engine = request.app[STORE].engine
     rows = await _read(queries_audit.read_page, engine, where, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].position) if more else None
-    return _json({"events": [event_json(row) for row in rows], "next_cursor": next_cursor})
+    return rows, (encode_cursor(rows[-1].position) if more else None)
 
 
 @dataclass(frozen=True)
@@ -671,13 +682,29 @@ OVERSIGHT = web.AppKey("audit_oversight", Oversight)
 
 async def _oversight(request: web.Request, action: str) -> web.Response:
     user = await require_staff(request, *OFFICERS)
+    regulator_node(request)
+    body = await json_body(request)
+    order = parse_oversight(action, body, request.headers.get(IDEMPOTENCY_HEADER))
+    return _json(await send_oversight(request, user, order))
+
+
+def regulator_node(request: web.Request) -> None:
+    """403 unless this is a regulator's node (only it holds a regulator's key)."""
     if request.app[CONFIG].organisation != "regulator":
         raise Forbidden(
             "suspensions are sent from a regulator's node, with the regulator's key",
             code="not_a_regulator",
         )
-    body = await json_body(request)
-    order = parse_oversight(action, body, request.headers.get(IDEMPOTENCY_HEADER))
+
+
+async def send_oversight(
+    request: web.Request, user: StaffUser, order: OversightRequest
+) -> dict[str, Any]:
+    """Send a suspension or reinstatement with the regulator's key, once per request id, and
+    describe the outcome as ``POST /audit/suspensions`` answers (the audit explorer's
+    confirmation step calls it too); a revert is an :class:`ApiError` naming the contract's
+    error."""
+    regulator_node(request)
     oversight = request.app[OVERSIGHT]
     if oversight.sender is None:
         raise Unavailable(oversight.problem, code="no_regulator_key")
@@ -708,28 +735,26 @@ async def _oversight(request: web.Request, action: str) -> web.Response:
         raise Unavailable(f"the chain cannot take it now: {exc.message}", code="chain") from None
     log.info(
         "%s %s %s by %s (request %s): %s",
-        action,
+        order.action,
         order.scope.name,
         order.subject,
         user.username,
         order.request_id,
         outcome.tx_hash,
     )
-    return _json(
-        {
-            "action": order.action,
-            "scope": order.scope.name,
-            "subject": order.subject,
-            "subject_bytes32": "0x" + order.subject_bytes32.hex(),
-            "reason_code": order.reason_code,
-            "legal_basis_hash": "0x" + order.legal_basis_hash.hex(),
-            "until": order.until or None,
-            "request_id": order.request_id,
-            "tx_hash": outcome.tx_hash,
-            "block": outcome.block_number,
-            "replayed": outcome.replayed,
-        }
-    )
+    return {
+        "action": order.action,
+        "scope": order.scope.name,
+        "subject": order.subject,
+        "subject_bytes32": "0x" + order.subject_bytes32.hex(),
+        "reason_code": order.reason_code,
+        "legal_basis_hash": "0x" + order.legal_basis_hash.hex(),
+        "until": order.until or None,
+        "request_id": order.request_id,
+        "tx_hash": outcome.tx_hash,
+        "block": outcome.block_number,
+        "replayed": outcome.replayed,
+    }
 
 
 async def suspend(request: web.Request) -> web.Response:

@@ -44,7 +44,7 @@ from node.api.errors import (
     Unprocessable,
 )
 from node.api.keys import CONFIG, STORE
-from node.api.staff_auth import json_body, require_staff
+from node.api.staff_auth import StaffUser, json_body, require_staff
 from node.chain.sender import (
     OperatorKeyUnavailable,
     SendFailed,
@@ -67,12 +67,23 @@ from onelist.codes import ParticipantRole, exchange_code, exchange_code_text
 from onelist.errors import OnelistError
 from onelist.records import TERMS_FIELDS, record_tuple, terms_tuple
 
-__all__ = ["SENDER", "add_routes", "record_from_row", "terms_from_json"]
+__all__ = [
+    "SENDER",
+    "add_routes",
+    "approve",
+    "read_queue",
+    "read_submission",
+    "record_from_row",
+    "reject",
+    "terms_from_json",
+]
 
 log = logging.getLogger("onelist.node.api.staff")
 
 MAX_REASON = 1000
 MAX_IDENTITY_REFERENCE = 256
+#: Largest id a request may name (ids are 64-bit integers in either database).
+MAX_ID = 2**62
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 _DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also takes "²"
@@ -315,8 +326,10 @@ def _path_id(request: web.Request) -> int:
     return int(text)
 
 
-def _query_int(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
-    text = request.query.get(name)
+def _query_int(
+    query: Mapping[str, str], name: str, default: int | None, low: int, high: int
+) -> Any:
+    text = query.get(name)
     if text is None:
         return default
     if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
@@ -408,33 +421,49 @@ async def _set_submission(
 # --------------------------------------------------------------------------- the review desk
 
 
-async def list_submissions(request: web.Request) -> web.Response:
-    """``GET /staff/submissions``: the review queue, newest first, with the rules' findings."""
-    await require_staff(request, "reviewer")
+async def read_queue(
+    request: web.Request, query: Mapping[str, str]
+) -> tuple[list[Submission], int | None]:
+    """A page of the review queue for ``query`` (status, limit, before; 400 naming a bad one)
+    and the id to continue before (None on the last page). The staff pages read it too."""
     store = submissions_store
-    status: str | None = request.query.get("status", "pending_review")
+    status: str | None = query.get("status", "pending_review")
     if status == "all":
         status = None
     elif status not in SUBMISSION_STATUSES:
         known = ", ".join((*SUBMISSION_STATUSES, "all"))
         raise BadRequest(f"status must be one of {known}", field="status")
-    limit = _query_int(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    before = _query_int(request, "before", None, 1, 2**62)
+    limit = _query_int(query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    before = _query_int(query, "before", None, 1, MAX_ID)
     rows = await asyncio.to_thread(
         store.list_submissions, _engine(request), status=status, before=before, limit=limit + 1
     )
-    items = [_submission_summary(s) for s in rows[:limit]]
-    cursor = items[-1]["id"] if len(rows) > limit else None
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+async def list_submissions(request: web.Request) -> web.Response:
+    """``GET /staff/submissions``: the review queue, newest first, with the rules' findings."""
+    await require_staff(request, "reviewer")
+    rows, cursor = await read_queue(request, request.query)
+    items = [_submission_summary(s) for s in rows]
     return web.json_response({"items": items, "next_before": cursor})
+
+
+async def read_submission(
+    request: web.Request, submission_id: int
+) -> tuple[Submission, staff_store.SentTransaction | None]:
+    """A submission (404 when there is none) and its listing transaction, if one was sent."""
+    sub = await _get_submission(request, submission_id)
+    sent = await asyncio.to_thread(
+        staff_store.sent_transaction, _engine(request), f"approve:{sub.id}"
+    )
+    return sub, sent
 
 
 async def submission_detail(request: web.Request) -> web.Response:
     """``GET /staff/submissions/{id}``: the manifest, the signature and the transaction."""
     await require_staff(request, "reviewer")
-    sub = await _get_submission(request, _path_id(request))
-    sent = await asyncio.to_thread(
-        staff_store.sent_transaction, _engine(request), f"approve:{sub.id}"
-    )
+    sub, sent = await read_submission(request, _path_id(request))
     signature = sub.signature if isinstance(sub.signature, dict) else {}
     message = signature.get("message") if isinstance(signature.get("message"), dict) else {}
     body = {
@@ -462,13 +491,22 @@ def _transaction(sent: staff_store.SentTransaction) -> dict[str, Any]:
 async def approve_submission(request: web.Request) -> web.Response:
     """``POST /staff/submissions/{id}/approve``: list it on chain with the operator key."""
     user = await require_staff(request, "reviewer")
+    sub = await approve(request, user, _path_id(request))
+    return web.json_response(_submission_summary(sub))
+
+
+async def approve(request: web.Request, user: StaffUser, submission_id: int) -> Submission:
+    """List (or publish the new version of) a submission with the operator key, wait for the
+    receipt and record the outcome: status ``listed`` with the listing id and transaction, or
+    ``rejected`` for a dataset already listed. Once per submission however often it is asked
+    (the staff pages call it too); a refusal of the chain is an :class:`ApiError` naming the
+    contract's error."""
     organisation = _exchange_node(request)
-    submission_id = _path_id(request)
     desk = _desk(request)
     async with desk.lock(f"submission:{submission_id}"):
         sub = await _get_submission(request, submission_id)
         if sub.status == "listed":
-            return web.json_response(_submission_summary(sub))  # approved before: the same
+            return sub  # approved before: the same
         if sub.status == "rejected":
             raise Conflict(f"submission {submission_id} was rejected: {sub.reason}")
         if sub.home_exchange != organisation:
@@ -532,15 +570,23 @@ async def approve_submission(request: web.Request) -> web.Response:
         else:
             raise Conflict(f"transaction {outcome.tx_hash} listed nothing", code="reverted")
         log.info("%s approved submission %d: %s", user.username, submission_id, sub.status)
-        return web.json_response(_submission_summary(sub))
+        return sub
 
 
 async def reject_submission(request: web.Request) -> web.Response:
     """``POST /staff/submissions/{id}/reject`` {reason}."""
     user = await require_staff(request, "reviewer")
+    sub = await reject(request, user, _path_id(request), await json_body(request))
+    return web.json_response(_submission_summary(sub))
+
+
+async def reject(
+    request: web.Request, user: StaffUser, submission_id: int, body: Mapping[str, Any]
+) -> Submission:
+    """Reject a submission with ``body``'s reason (final); 409 once its listing transaction
+    was sent. The staff pages call it too."""
     _exchange_node(request)
-    submission_id = _path_id(request)
-    reason = _reason(await json_body(request))
+    reason = _reason(body)
     async with _desk(request).lock(f"submission:{submission_id}"):
         sub = await _get_submission(request, submission_id)
         sent = await asyncio.to_thread(
@@ -552,7 +598,7 @@ async def reject_submission(request: web.Request) -> web.Response:
             )
         sub = await _set_submission(request, submission_id, "rejected", reason)
     log.info("%s rejected submission %d", user.username, submission_id)
-    return web.json_response(_submission_summary(sub))
+    return sub
 
 
 # --------------------------------------------------------------------------- participants
@@ -636,8 +682,12 @@ async def grant_licence(request: web.Request) -> web.Response:
     request_id = body.get("licence_request_id")
     licence_request: Any = None
     if request_id is not None:
-        if not isinstance(request_id, int) or isinstance(request_id, bool) or request_id < 1:
-            raise BadRequest("must be a positive integer", field="licence_request_id")
+        if (
+            not isinstance(request_id, int)
+            or isinstance(request_id, bool)
+            or not 1 <= request_id <= MAX_ID
+        ):
+            raise BadRequest(f"must be an integer from 1 to {MAX_ID}", field="licence_request_id")
         licence_request = await asyncio.to_thread(store.get_licence_request, engine, request_id)
         if licence_request is None:
             raise NotFound(f"no licence request {request_id}")
@@ -733,8 +783,8 @@ async def list_licence_requests(request: web.Request) -> web.Response:
     elif status not in LICENCE_REQUEST_STATUSES:
         known = ", ".join((*LICENCE_REQUEST_STATUSES, "all"))
         raise BadRequest(f"status must be one of {known}", field="status")
-    limit = _query_int(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    before = _query_int(request, "before", None, 1, 2**62)
+    limit = _query_int(request.query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    before = _query_int(request.query, "before", None, 1, MAX_ID)
     rows = await asyncio.to_thread(
         store.list_licence_requests, _engine(request), status=status, before=before, limit=limit + 1
     )

@@ -44,9 +44,14 @@ __all__ = [
     "TooManyRequests",
     "add_staff_user",
     "check_csrf",
+    "close_session",
+    "credentials",
     "hash_password",
     "json_body",
+    "open_session",
     "require_staff",
+    "session_id",
+    "set_session_cookie",
     "sign_in",
     "sign_out",
     "signed_in",
@@ -258,11 +263,22 @@ def _session_body(user: StaffUser) -> dict[str, Any]:
     }
 
 
-async def sign_in(request: web.Request) -> web.Response:
-    """``POST /staff/sign-in`` {username, password}: a session cookie and the CSRF token."""
-    body = await json_body(request)
-    username = _string(body, "username", limit=64)
-    password = _string(body, "password")
+def credentials(body: dict[str, Any]) -> tuple[str, str]:
+    """The username and password of a sign-in body; 400 naming the one that is missing."""
+    return _string(body, "username", limit=64), _string(body, "password")
+
+
+def session_id(request: web.Request) -> str | None:
+    """The id the node keeps the request's session under (the SHA-256 of the cookie's token),
+    or None without a cookie; the staff pages bind their forms' CSRF tokens to it."""
+    token = request.cookies.get(COOKIE)
+    return _token_hash(token) if token else None
+
+
+async def open_session(request: web.Request, username: str, password: str) -> tuple[StaffUser, str]:
+    """Check the password (five wrong ones in a row lock the account for a while) and open a
+    session: the user and the token for :func:`set_session_cookie`. 401 for a wrong username
+    or password (the same answer, in the same time), 429 while locked."""
     engine = _engine(request)
     now = int(time.time())
     account = await asyncio.to_thread(store.get_user, engine, username)
@@ -289,8 +305,11 @@ async def sign_in(request: web.Request) -> web.Response:
     await asyncio.to_thread(
         store.create_session, engine, _token_hash(token), username, csrf, now, expires_at
     )
-    user = StaffUser(username, account.roles, csrf, expires_at)
-    response = web.json_response(_session_body(user))
+    return StaffUser(username, account.roles, csrf, expires_at), token
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; never cached."""
     response.set_cookie(
         COOKIE,
         token,
@@ -300,16 +319,29 @@ async def sign_in(request: web.Request) -> web.Response:
         path="/",
     )
     response.headers["Cache-Control"] = "no-store"
+
+
+async def close_session(request: web.Request, response: web.StreamResponse) -> None:
+    """End the request's session and clear its cookie (the caller has checked CSRF)."""
+    token = request.cookies.get(COOKIE, "")
+    await asyncio.to_thread(store.delete_session, _engine(request), _token_hash(token))
+    response.del_cookie(COOKIE, path="/")
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    """``POST /staff/sign-in`` {username, password}: a session cookie and the CSRF token."""
+    username, password = credentials(await json_body(request))
+    user, token = await open_session(request, username, password)
+    response = web.json_response(_session_body(user))
+    set_session_cookie(request, response, token)
     return response
 
 
 async def sign_out(request: web.Request) -> web.Response:
     """``POST /staff/sign-out``: ends the session (CSRF-checked) and clears the cookie."""
     user = await require_staff(request)
-    token = request.cookies.get(COOKIE, "")
-    await asyncio.to_thread(store.delete_session, _engine(request), _token_hash(token))
     response = web.json_response({"username": user.username, "signed_out": True})
-    response.del_cookie(COOKIE, path="/")
+    await close_session(request, response)
     return response
 
 
