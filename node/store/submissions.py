@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from node.store import schema
@@ -49,6 +49,7 @@ __all__ = [
     "list_submissions",
     "listing",
     "participant",
+    "previous_version",
     "set_licence_request_status",
     "set_submission_status",
     "use_nonce",
@@ -377,6 +378,29 @@ def list_submissions(
     with read_connection(engine) as connection:
         rows = connection.execute(query).mappings().all()
     return [_submission(row) for row in rows]
+
+
+def previous_version(engine: Engine, submission: Submission) -> Submission | None:
+    """The listed submission of the version before ``submission``'s (same provider and listing),
+    or None: for a first version, or when the version before was listed through another node.
+    The review desk shows the two manifests side by side."""
+    if submission.version <= 1:
+        return None
+    t = submissions
+    query = (
+        select(t)
+        .where(
+            t.c.provider == submission.provider,
+            func.lower(t.c.listing_id) == submission.listing_id.lower(),
+            t.c.version == submission.version - 1,
+            t.c.status == "listed",
+        )
+        .order_by(t.c.id.desc())
+        .limit(1)
+    )
+    with read_connection(engine) as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else _submission(row)
 
 
 def _check_move(moves: Mapping[str, frozenset[str]], current: str, status: str, what: str) -> None:
