@@ -1,30 +1,42 @@
-"""``onelist deploy`` and ``onelist up``: the consortium's contracts on a chain.
+"""``onelist deploy``, ``onelist up`` and ``onelist down``: the consortium on a chain.
 
 ``deploy`` puts the contracts on any JSON-RPC chain (a Besu QBFT network in production) with the
 founding members of a TOML file and writes the deployment record nodes read. ``up`` is the
 one-command local consortium: a chain whose state is kept in a data folder, the contracts
-deployed once and found again on the next run.
+deployed once and found again on the next run, and a node per exchange and regulator
+(:mod:`onelist.network` plans, provisions and supervises them); ``down`` stops an ``up`` that
+runs in the background.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from web3 import Web3
-
 from onelist.build.compiler import load_artifacts
 from onelist.chain.connection import connect, dev_private_keys
-from onelist.chain.deployment import Deployment, deploy, load_deployment, save_deployment
+from onelist.chain.deployment import Deployment, deploy, save_deployment
 from onelist.chain.founding import Founding, load_founding
-from onelist.chain.launcher import BACKENDS, LocalChain
+from onelist.chain.launcher import BACKENDS
 from onelist.errors import ConfigError
+from onelist.network.plan import DEFAULT_NODE_PORT, NodePlan
+from onelist.network.provision import read_staff_passwords
+from onelist.network.summary import summary_lines
+from onelist.network.supervisor import (
+    LocalConsortium,
+    NodeFailed,
+    pid_file,
+    running_pid,
+    wait_exited,
+)
 
 DEFAULT_CONFIG = Path("config/consortium.example.toml")
 DEFAULT_DATA_DIR = Path(".onelist")
@@ -53,17 +65,44 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     up = subparsers.add_parser(
         "up",
-        help="run the consortium locally: a chain and the contracts, until Ctrl-C",
+        help="run the consortium locally: a chain, the contracts and a node per member",
         description="Start a local chain (state kept in --data-dir), deploy the consortium from "
-        "the example TOML unless this data folder already holds it, and run until Ctrl-C.",
+        "the founding TOML unless this data folder already holds it, start a node for each "
+        "exchange and regulator, and run until Ctrl-C (or `onelist down` with --detach).",
     )
     up.add_argument("--chain", choices=BACKENDS, default="ganache", help="local chain backend")
-    up.add_argument("--port", type=int, default=8545)
+    up.add_argument("--port", type=int, default=8545, help="the chain's port")
+    up.add_argument(
+        "--node-port",
+        type=int,
+        default=DEFAULT_NODE_PORT,
+        help=f"the first node's HTTP port, the others follow (default {DEFAULT_NODE_PORT}; "
+        "0: any free ports)",
+    )
     up.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="founding TOML")
     up.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     up.add_argument("--fresh", action="store_true", help="discard the data folder and start over")
     up.add_argument("--once", action="store_true", help="stop after deploying (for scripts and CI)")
+    up.add_argument(
+        "--demo", action="store_true", help="seed demo traffic through the nodes' APIs once"
+    )
+    up.add_argument(
+        "--detach", action="store_true", help="run in the background; `onelist down` stops it"
+    )
+    up.add_argument(
+        "--show-passwords", action="store_true", help="print the staff accounts' passwords"
+    )
     up.set_defaults(func=run_up)
+
+    down = subparsers.add_parser(
+        "down",
+        help="stop a consortium started with `onelist up --detach`",
+        description="Stop the `onelist up` running on --data-dir: its nodes, then its chain. "
+        "The state is kept; `onelist up` resumes it.",
+    )
+    down.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    down.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for it")
+    down.set_defaults(func=run_down)
 
 
 def _deployer_key(args: argparse.Namespace) -> str:
@@ -104,54 +143,143 @@ def run_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_deployed(w3: Web3, deployment: Deployment) -> bool:
-    """Whether the record describes this chain: same chain id and code at every address."""
-    if w3.eth.chain_id != deployment.chain_id:
-        return False
-    return all(len(w3.eth.get_code(deployment.address(name))) > 0 for name in deployment.contracts)
-
-
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def up_argv(args: argparse.Namespace) -> list[str]:
+    """The ``onelist up`` command line that runs ``args`` in the foreground (what ``--detach``
+    starts in the background; ``--fresh`` is done before it starts)."""
+    argv = [
+        "up",
+        "--chain", args.chain,
+        "--port", str(args.port),
+        "--node-port", str(args.node_port),
+        "--config", str(Path(args.config).absolute()),
+        "--data-dir", str(Path(args.data_dir).absolute()),
+    ]  # fmt: skip
+    if args.demo:
+        argv.append("--demo")
+    return argv
 
 
 def run_up(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir
     if args.fresh and data_dir.exists():
+        other = running_pid(data_dir)
+        if other is not None:
+            raise ConfigError(
+                f"`onelist up` runs on this data folder (pid {other}); stop it first",
+                where=str(data_dir),
+            )
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    founding = load_founding(args.config)
-    artifacts = load_artifacts()
-    record_path = data_dir / "deployment.json"
-    chain = LocalChain(args.chain, port=args.port, data_dir=data_dir / f"chain-{args.chain}")
+    if args.detach:
+        return _run_detached(args)
+    consortium = LocalConsortium(
+        data_dir,
+        founding_path=args.config,
+        backend=args.chain,
+        chain_port=args.port,
+        node_port=args.node_port,
+    )
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        chain.start()
-        w3 = connect(chain.url, chain.chain_id)
-        deployment = load_deployment(record_path) if record_path.exists() else None
-        if deployment is not None and _is_deployed(w3, deployment):
-            deployment.check_abis(artifacts)
-            state = "resumed"
-        else:
-            deployment = deploy(w3, founding, dev_private_keys()[0], artifacts)
-            save_deployment(deployment, record_path)
-            state = "deployed"
-        print(f"onelist consortium {state} ({args.chain}, data in {data_dir})")
-        _print_deployment(deployment, founding, chain.url)
-        print(f"record     {record_path}")
-        if args.once:
-            return 0
-        print("try        .venv/bin/onelist listing check examples/manifests/*.json")
-        print(
-            "ready      Ctrl-C stops everything; `onelist up` again resumes this state", flush=True
-        )
-        while chain.running:
-            time.sleep(0.5)
-        print(f"onelist: the chain exited:\n{chain.output_tail()}", file=sys.stderr)
-        return 1
+        with pid_file(data_dir):
+            return _run(consortium, args)
     except KeyboardInterrupt:
-        print("stopping", file=sys.stderr)
+        print("stopping: the nodes, then the chain", file=sys.stderr, flush=True)
         return 0
     finally:
-        chain.stop()
-        signal.signal(signal.SIGTERM, previous)
+        # A second Ctrl-C must not cut the orderly stop short and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            consortium.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
+    deployment = consortium.start_chain()
+    print(f"onelist consortium {consortium.state} ({args.chain}, data in {args.data_dir})")
+    _print_deployment(deployment, consortium.founding, consortium.chain.url)
+    print(f"record     {consortium.plan.deployment_path}", flush=True)
+    if args.once:
+        return 0
+
+    def ready(node: NodePlan) -> None:
+        print(f"node       {node.organisation} ready at {node.url}", flush=True)
+
+    try:
+        consortium.start_nodes(on_ready=ready)
+    except NodeFailed as exc:
+        print(f"onelist: {exc}", file=sys.stderr)
+        return 1
+    if args.demo:
+        from onelist.network.demo import seed_demo
+
+        for line in seed_demo(consortium.plan, deployment, args.data_dir):
+            print(f"demo       {line}", flush=True)
+    passwords = None
+    if args.show_passwords:
+        passwords = {n.organisation: read_staff_passwords(n) for n in consortium.plan.nodes}
+    for line in summary_lines(consortium.plan, consortium.has_key, Path.cwd(), passwords):
+        print(line)
+    print("ready      Ctrl-C stops everything; `onelist up` again resumes this state", flush=True)
+    while (failure := consortium.failure()) is None:
+        time.sleep(0.5)
+    print(f"onelist: {failure}\nonelist: stopping the rest", file=sys.stderr, flush=True)
+    return 1
+
+
+def _run_detached(args: argparse.Namespace) -> int:
+    """Start ``up`` in a session of its own, its output in ``<data>/up.log``; return once it is
+    ready (showing what it printed), or with its log's end when it fails."""
+    data_dir: Path = args.data_dir
+    other = running_pid(data_dir)
+    if other is not None:
+        raise ConfigError(
+            f"`onelist up` already runs on this data folder (pid {other})", where=str(data_dir)
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "up.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "onelist.cli", *up_argv(args)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    deadline = time.monotonic() + 300
+    while True:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+        if any(line.startswith("ready ") for line in text.splitlines()):
+            print(text, end="")
+            print(f"detached   pid {process.pid}, output in {log_path}; `onelist down` stops it")
+            return 0
+        if process.poll() is not None or time.monotonic() > deadline:
+            print(text, end="", file=sys.stderr)
+            if process.poll() is None:
+                process.terminate()
+            print(f"onelist: `up` did not get ready (log {log_path})", file=sys.stderr)
+            return 1
+        time.sleep(0.2)
+
+
+def run_down(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir
+    pid = running_pid(data_dir)
+    if pid is None:
+        print(f"onelist: nothing runs on {data_dir}", file=sys.stderr)
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    if not wait_exited(pid, args.timeout):
+        print(
+            f"onelist: `up` (pid {pid}) did not stop within {args.timeout:.0f} s", file=sys.stderr
+        )
+        return 1
+    print(f"stopped    `onelist up` (pid {pid}); the state stays in {data_dir}")
+    return 0
