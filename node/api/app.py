@@ -19,6 +19,7 @@ from node.api.keys import CONFIG, INDEXER, MAX_BODY, STORE
 from node.api.routes import add_routes
 from node.config import NodeConfig
 from node.service import open_node
+from node.web import register_pages
 
 #: Largest request body accepted (a manifest with its signature and fingerprint fits many times).
 MAX_BODY_BYTES = 256 * 1024
@@ -33,6 +34,7 @@ def create_app(config: NodeConfig, *, index: bool = True) -> web.Application:
     app[CONFIG] = config
     app[MAX_BODY] = MAX_BODY_BYTES
     add_routes(app)
+    register_pages(app)  # the HTML pages under /web (issue #7), after the API's routes
 
     async def node_context(app: web.Application) -> AsyncIterator[None]:
         async with open_node(config) as node:
