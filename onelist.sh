@@ -44,6 +44,21 @@ bootstrap_python() {
   fi
 }
 
+# The browser tests (tests/web) drive Debian's Chromium through Playwright, never a browser
+# Playwright downloads: the machines are offline but for the package registries.
+bootstrap_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  command -v apt-get >/dev/null || die "/usr/bin/chromium is missing and apt-get is not here: install Debian's chromium package"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+  say "installing chromium (apt-get install chromium) for the browser tests"
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >"$STATE/chromium.log" 2>&1; then
+    quietly "${sudo[@]}" apt-get update -qq
+    quietly "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+  [ -x /usr/bin/chromium ] || die "apt-get installed chromium but /usr/bin/chromium is missing"
+}
+
 bootstrap_node() {
   local stamp="$ROOT/node_modules/.onelist-installed"
   command -v node >/dev/null || die "node not found (Node 20 or later is needed)"
@@ -69,6 +84,7 @@ fi
 if [ "${1:-}" = "test" ]; then
   shift
   cd "$ROOT"
+  bootstrap_chromium
   # PostgreSQL runs on every machine of this project and in CI: its tests must not be skipped.
   export ONELIST_REQUIRE_POSTGRES="${ONELIST_REQUIRE_POSTGRES:-1}"
   failed=()
