@@ -1,0 +1,126 @@
+"""The staff pages' forms as the API's own parsers take them (pure).
+
+A browser sends every field as text and an empty field as an empty string, and a
+``datetime-local`` input has no timezone. These functions only turn form fields into the shape
+the API's parsers read (:func:`node.api.audit.parse_filter`, :func:`node.api.audit.
+parse_oversight`, the desk's reason): the checking itself stays in one place, the API's, so a
+page and the API accept and refuse exactly the same things. A bad field is a
+:class:`~node.api.errors.BadRequest` naming it, which the pages show as a 400 page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from multidict import MultiDict, MultiMapping
+
+from node.api.audit import FILTER_PARAMETERS, parse_time
+from node.api.errors import BadRequest
+
+__all__ = [
+    "CHINA_OFFSET",
+    "FILTER_FIELDS",
+    "MAX_FIELD",
+    "credentials",
+    "filter_query",
+    "local_time",
+    "oversight_body",
+    "reason_body",
+    "single",
+]
+
+#: The pages' times are China Standard Time: every exchange and regulator of the consortium
+#: works in it, and a ``datetime-local`` field carries no timezone of its own.
+CHINA_OFFSET = "+08:00"
+#: The audit explorer's filter form: the trail's filters a person picks by hand.
+FILTER_FIELDS = ("actor", "exchange", "listing", "event", "time_from", "time_to")
+#: No form field of these pages is longer (a legal basis is at most 4096 characters).
+MAX_FIELD = 8192
+_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+_DIGITS = re.compile(r"[0-9]{1,6}")
+
+assert set(FILTER_FIELDS) <= set(FILTER_PARAMETERS)
+
+
+def single(form: MultiMapping[str], name: str, *, required: bool = True) -> str | None:
+    """One field's text, stripped; 400 naming it when it is repeated, too long, or (when
+    ``required``) missing or empty."""
+    values = form.getall(name, [])
+    if len(values) > 1:
+        raise BadRequest(f"{name} may be given once", field=name)
+    value = values[0].strip() if values else ""
+    if len(value) > MAX_FIELD:
+        raise BadRequest(f"{name} is longer than {MAX_FIELD} characters", field=name)
+    if not value:
+        if required:
+            raise BadRequest(f"{name} is required", field=name)
+        return None
+    return value
+
+
+def credentials(form: MultiMapping[str]) -> dict[str, str]:
+    """The sign-in form as :func:`node.api.staff_auth.credentials` reads a JSON body (the
+    password is not stripped: spaces may be part of it)."""
+    body: dict[str, str] = {}
+    for name in ("username", "password"):
+        values = form.getall(name, [])
+        if len(values) != 1 or not values[0]:
+            raise BadRequest(f"{name} is required", field=name)
+        body[name] = values[0].strip() if name == "username" else values[0]
+    return body
+
+
+def local_time(value: str, field: str, *, upper: bool) -> int:
+    """A ``datetime-local`` value (China Standard Time) or anything
+    :func:`node.api.audit.parse_time` takes, as unix seconds."""
+    if _LOCAL_TIME.fullmatch(value):
+        value += CHINA_OFFSET
+    return parse_time(value, field, upper=upper)
+
+
+def filter_query(form: MultiMapping[str]) -> MultiDict[str]:
+    """The filter form's non-empty fields as the query :func:`node.api.audit.parse_filter` and
+    the exports read: times in the form's ``datetime-local`` shape get China's offset; the
+    event select may repeat."""
+    query: MultiDict[str] = MultiDict()
+    for name in FILTER_FIELDS:
+        if name == "event":
+            for value in form.getall(name, []):
+                if value.strip():
+                    query.add(name, value.strip())
+            continue
+        text = single(form, name, required=False)
+        if text is None:
+            continue
+        if name in ("time_from", "time_to") and _LOCAL_TIME.fullmatch(text):
+            text += CHINA_OFFSET
+        query.add(name, text)
+    return query
+
+
+def oversight_body(action: str, form: MultiMapping[str]) -> dict[str, Any]:
+    """A suspension (``action`` "suspend") or reinstatement form as the JSON body
+    :func:`node.api.audit.parse_oversight` reads: the reason code a number, the end a unix
+    time (absent: until reinstated), the legal basis as text (the node sends its hash)."""
+    body: dict[str, Any] = {}
+    for name in ("scope", "subject", "legal_basis", "request_id"):
+        body[name] = single(form, name)
+    code = single(form, "reason_code")
+    assert code is not None
+    if not _DIGITS.fullmatch(code) or int(code) > 2**16 - 1:
+        raise BadRequest("reason_code is a whole number from 0 to 65535", field="reason_code")
+    body["reason_code"] = int(code)
+    if action == "suspend":
+        until = single(form, "until", required=False)
+        if until is not None:
+            body["until"] = local_time(until, "until", upper=False)
+    elif single(form, "until", required=False) is not None:
+        raise BadRequest("a reinstatement has no end", field="until")
+    return body
+
+
+def reason_body(form: MultiMapping[str]) -> Mapping[str, Any]:
+    """The reject form as the desk's JSON body ``{reason}`` (the desk checks it)."""
+    return {"reason": single(form, "reason", required=False) or ""}
