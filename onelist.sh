@@ -45,18 +45,25 @@ bootstrap_python() {
 }
 
 # The browser tests (tests/web) drive Debian's Chromium through Playwright, never a browser
-# Playwright downloads: the machines are offline but for the package registries.
+# Playwright downloads: the machines are offline but for the package registries. A CJK font,
+# or the pages' Chinese shows as boxes in the tests' screenshots.
+BROWSER_FILES=(/usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc)
 bootstrap_chromium() {
-  [ -x /usr/bin/chromium ] && return 0
-  command -v apt-get >/dev/null || die "/usr/bin/chromium is missing and apt-get is not here: install Debian's chromium package"
+  local missing=0 file
+  for file in "${BROWSER_FILES[@]}"; do [ -e "$file" ] || missing=1; done
+  [ "$missing" -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "${BROWSER_FILES[*]}: missing, and apt-get is not here: install Debian's chromium and fonts-wqy-microhei"
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
-  say "installing chromium (apt-get install chromium) for the browser tests"
-  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >"$STATE/chromium.log" 2>&1; then
+  local install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
+  say "installing chromium and fonts-wqy-microhei (apt-get) for the browser tests"
+  if ! "${install[@]}" >"$STATE/chromium.log" 2>&1; then
     quietly "${sudo[@]}" apt-get update -qq
-    quietly "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    quietly "${install[@]}"
   fi
-  [ -x /usr/bin/chromium ] || die "apt-get installed chromium but /usr/bin/chromium is missing"
+  for file in "${BROWSER_FILES[@]}"; do
+    [ -e "$file" ] || die "apt-get installed chromium and fonts-wqy-microhei but $file is missing"
+  done
 }
 
 bootstrap_node() {

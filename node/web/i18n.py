@@ -8,7 +8,7 @@ template translates the API's names without knowing the codes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 __all__ = [
     "COOKIE",
@@ -16,7 +16,9 @@ __all__ = [
     "LANGUAGES",
     "MESSAGES",
     "Translate",
+    "add_messages",
     "choose_language",
+    "label",
     "translate",
     "translator",
 ]
@@ -84,6 +86,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "catalogue.pages": ("分页", "Pages"),
     "catalogue.licences": ("许可", "Licences"),
     "catalogue.listed_at": ("挂牌时间", "Listed"),
+    "sort.default": ("默认（有关键词时按相关度）", "Default (relevance with keywords)"),
     "sort.relevance": ("相关度", "Relevance"),
     "sort.newest": ("最新", "Newest"),
     "sort.price_asc": ("价格从低到高", "Price, low to high"),
@@ -170,6 +173,38 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "disclosure.empty": ("该期间没有许可。", "No licence in this period."),
     "disclosure.chart.revenue": ("收入（元）", "Revenue (yuan)"),
     "disclosure.chart.licences": ("许可数", "Licences"),
+    "listing.regions": ("覆盖地区", "Regions"),
+    "listing.until_now": ("至今", "to date"),
+    "listing.field.name": ("字段", "Field"),
+    "listing.field.type": ("类型", "Type"),
+    "listing.field.description": ("说明", "Description"),
+    "listing.no_events": ("暂无公开事件。", "No public event yet."),
+    "detail.version": ("版本", "version"),
+    "detail.reason_code": ("原因代码", "reason code"),
+    "detail.purposes": ("用途", "purposes"),
+    "detail.territory": ("地域", "territory"),
+    "detail.delivery_mode": ("交付方式", "delivery"),
+    "detail.start": ("起", "from"),
+    "detail.end": ("止", "to"),
+    "detail.price_fen": ("价格", "price"),
+    "detail.by_regulator": ("由监管机构", "by a regulator"),
+    "detail.regulator_province": ("监管省份", "regulator's province"),
+    "detail.until": ("暂停至", "until"),
+    "freq.realtime": ("实时", "real time"),
+    "freq.hourly": ("每小时", "hourly"),
+    "freq.daily": ("每日", "daily"),
+    "freq.weekly": ("每周", "weekly"),
+    "freq.monthly": ("每月", "monthly"),
+    "freq.quarterly": ("每季度", "quarterly"),
+    "freq.yearly": ("每年", "yearly"),
+    "freq.irregular": ("不定期", "irregular"),
+    "freq.static": ("不更新", "static"),
+    "price_model.one_off": ("一次性", "one-off"),
+    "price_model.per_call": ("按次调用", "per call"),
+    "price_model.per_record": ("按条", "per record"),
+    "price_model.monthly": ("按月订阅", "monthly"),
+    "price_model.yearly": ("按年订阅", "yearly"),
+    "price_model.negotiable": ("面议", "negotiable"),
     # enumerations (onelist.codes and the API's names)
     "grade.general": ("一般数据", "General"),
     "grade.important": ("重要数据", "Important"),
@@ -230,11 +265,29 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+def add_messages(pairs: Mapping[str, tuple[str, str]]) -> None:
+    """Add another area's messages (key → (Chinese, English)), as the staff pages do when
+    imported; a key that is already there is refused, so two areas never fight over one."""
+    taken = sorted(set(pairs) & set(_PAIRS))
+    if taken:
+        raise ValueError(f"messages already defined: {', '.join(taken)}")
+    _PAIRS.update(pairs)
+    for i, lang in enumerate(LANGUAGES):
+        MESSAGES[lang].update({key: pair[i] for key, pair in pairs.items()})
+
+
 def translate(lang: str, key: str, **values: object) -> str:
     """The message ``key`` in ``lang`` with ``{name}`` fields filled from ``values``; an
     unknown key shows as itself, so a missing message is visible on the page, never a 500."""
     message = MESSAGES.get(lang, MESSAGES[DEFAULT]).get(key, key)
     return message.format(**values) if values else message
+
+
+def label(lang: str, group: str, value: object) -> str:
+    """An enumeration's value in ``lang`` (``label("zh", "grade", "general")`` → 一般数据); a
+    value without a message (an unknown code, free text from the chain) shows as itself."""
+    text = str(value)
+    return MESSAGES.get(lang, MESSAGES[DEFAULT]).get(f"{group}.{text}", text)
 
 
 def translator(lang: str) -> Translate:

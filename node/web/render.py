@@ -147,6 +147,7 @@ async def render(
     values: dict[str, Any] = {
         "lang": lang,
         "t": i18n.translator(lang),
+        "label": lambda group, value: i18n.label(lang, group, value),
         "prefix": PREFIX,
         "asset": _asset_url(request),
         "organisation": await _organisation(request),
