@@ -191,7 +191,8 @@ async def render_error(
     """The error page: its status, the problem in the visitor's language (``headline``, a
     message key, or the status's own) and, for a bad parameter, the parameter and the API's
     own message (the same words the JSON API answers with)."""
-    known = status if status in (400, 404, 503) else 500
+    # Any status with its own headline (the staff pages add 401, 403, 409, 422 and 429).
+    known = status if f"error.{status}" in i18n.MESSAGES[i18n.DEFAULT] else 500
     values = {
         "status": status,
         "headline_key": headline or f"error.{known}",
