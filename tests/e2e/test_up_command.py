@@ -1,0 +1,159 @@
+"""``onelist up`` as a user runs it: a process that starts the chain and four nodes, prints what
+runs where, stops everything on Ctrl-C, resumes its state, runs detached until ``onelist down``,
+and stops the rest when one node dies. "No orphan" means no process whose command line names
+the data folder outlives ``up``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from onelist.build.compiler import repo_root
+from onelist.chain.launcher import free_port
+from onelist.network.staff_client import get_json
+
+from .conftest import ORGANISATIONS, _backend
+
+READY_LINE = re.compile(r"^node\s+(\S+) ready at (http://\S+)$", re.MULTILINE)
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def onelist(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "onelist.cli", *args],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=ENV,
+    )
+
+
+def up_args(data: Path, *extra: str) -> list[str]:
+    return [
+        "up", "--data-dir", str(data), "--chain", _backend(),
+        "--port", str(free_port()), "--node-port", "0", *extra,
+    ]  # fmt: skip
+
+
+def processes_naming(data: Path) -> list[str]:
+    """The live processes whose command line mentions ``data``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(data) in cmdline and int(entry.name) != os.getpid():
+            found.append(f"{entry.name}: {cmdline}")
+    return found
+
+
+def assert_no_orphans(data: Path) -> None:
+    deadline = time.monotonic() + 10
+    while (left := processes_naming(data)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, left
+
+
+class Up:
+    """``onelist up`` in the foreground, its output in a file."""
+
+    def __init__(self, data: Path, *extra: str) -> None:
+        self.out = data.parent / f"up-{time.time_ns()}.out"
+        self._file = self.out.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "onelist.cli", *up_args(data, *extra)],
+            cwd=repo_root(),
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+            env=ENV,
+        )
+
+    def text(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+    def wait_ready(self, timeout: float = 180) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while not re.search(r"^ready ", self.text(), re.MULTILINE):
+            assert self.process.poll() is None, self.text()
+            assert time.monotonic() < deadline, self.text()
+            time.sleep(0.2)
+        return dict(READY_LINE.findall(self.text()))
+
+    def stop(self, sig: int, timeout: float = 60) -> int:
+        self.process.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 60) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self._file.close()
+
+
+def listing_ids(url: str) -> set[str]:
+    answer: Any = get_json(url + "/listings")
+    return {item["listing_id"] for item in answer["items"]}
+
+
+def test_up_runs_until_ctrl_c_resumes_detaches_and_stops_when_a_node_dies(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+
+    # 1. The first `up`: deploys, starts four nodes, seeds the demo, says what runs where.
+    first = Up(data, "--demo")
+    urls = first.wait_ready()
+    assert sorted(urls) == sorted(ORGANISATIONS)
+    printed = first.text()
+    assert "onelist consortium deployed" in printed
+    assert "staff-passwords (mode 0600" in printed
+    for org in ORGANISATIONS:
+        passwords_file = data / "nodes" / org.lower() / "staff-passwords"
+        assert passwords_file.stat().st_mode & 0o777 == 0o600
+        for line in passwords_file.read_text().splitlines()[1:]:
+            assert line.split()[1] not in printed, "a password was printed"
+        assert get_json(urls[org] + "/ready")["ready"] is True
+    listed = listing_ids(urls["SH"])
+    assert len(listed) == 3
+
+    # Ctrl-C: everything stops, nothing is left behind, the state stays.
+    assert first.stop(signal.SIGINT) == 0, first.text()
+    assert_no_orphans(data)
+    assert not (data / "up.pid").exists()
+
+    # 2. Again, detached: the same consortium with the same listings, until `onelist down`.
+    detached = onelist(*up_args(data, "--detach"))
+    assert detached.returncode == 0, detached.stdout + detached.stderr
+    assert "onelist consortium resumed" in detached.stdout
+    urls = dict(READY_LINE.findall(detached.stdout))
+    assert listing_ids(urls["ZJ"]) == listed
+    again = onelist(*up_args(data))
+    assert again.returncode != 0 and "already runs" in again.stderr
+    down = onelist("down", "--data-dir", str(data))
+    assert down.returncode == 0, down.stderr
+    assert_no_orphans(data)
+
+    # 3. A node that dies is named with the end of its log, and `up` stops the rest.
+    third = Up(data)
+    urls = third.wait_ready()
+    assert listing_ids(urls["SD"]) == listed
+    zj_config = str(data / "nodes" / "zj" / "node.toml")
+    zj = [line.split(":")[0] for line in processes_naming(data) if zj_config in line]
+    assert len(zj) == 1
+    os.kill(int(zj[0]), signal.SIGKILL)
+    assert third.wait() == 1
+    assert "ZJ's node" in third.text() and "exited with code -9" in third.text()
+    assert "node.log" in third.text()
+    assert_no_orphans(data)
