@@ -18,8 +18,8 @@ __all__ = ["Bar", "bar_chart", "column_chart", "text"]
 #: Characters XML does not allow (an SVG is XML even inline): dropped before escaping.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 WIDTH = 640
-_ROW = 30
-_LABEL_CHARS = 14
+_ROW = 34
+_LABEL_CHARS = 13
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def bar_chart(
             f'<text x="0" y="20" class="empty">{text(empty)}</text></svg>'
         )
     largest = max(max(bar.value for bar in bars), 1)
-    label_w, value_w = 190, 110
+    label_w, value_w = 230, 120
     room = WIDTH - label_w - value_w
     height = _ROW * len(bars) + 6
     parts = [_open(height, title, _summary(bars, show), "bars")]
@@ -66,11 +66,11 @@ def bar_chart(
         y = i * _ROW + 4
         w = max(round(room * max(bar.value, 0) / largest), 1 if bar.value > 0 else 0)
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="label">'
+            f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" class="label">'
             f"<title>{text(bar.label)}</title>{text(bar.label, _LABEL_CHARS)}</text>"
-            f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{_ROW - 10}" rx="3" '
+            f'<rect x="{label_w}" y="{y + 5}" width="{w}" height="{_ROW - 10}" rx="3" '
             f'class="bar"/>'
-            f'<text x="{label_w + w + 6}" y="{y + 17}" class="value">{text(show(bar.value))}</text>'
+            f'<text x="{label_w + w + 6}" y="{y + 22}" class="value">{text(show(bar.value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -91,8 +92,11 @@ def _folder(name: str) -> str:
 
 @pytest.fixture
 async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
-    """A fresh page (a desktop-sized window) whose final state is saved as a screenshot."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    """A fresh page (a desktop-sized window) whose final state is saved as a screenshot.
+    Parametrise it indirectly to change the context, e.g. ``{"java_script_enabled": False}``."""
+    options: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+    options.update(getattr(request, "param", {}))
+    context = await browser.new_context(**options)
     tab = await context.new_page()
     try:
         yield tab
