@@ -1,0 +1,167 @@
+"""The staff pages' words in Chinese and English, added to the pages' one catalogue
+(:func:`node.web.i18n.add_messages`) when the staff pages are imported."""
+
+from __future__ import annotations
+
+from node.web import i18n
+
+__all__ = ["MESSAGES"]
+
+#: key → (Chinese, English).
+MESSAGES: dict[str, tuple[str, str]] = {
+    "error.401": ("请先登录", "Sign in first"),
+    "error.403": ("无权访问或表单已失效", "Not allowed, or the form is out of date"),
+    "error.409": ("当前状态不允许此操作", "The present state refuses it"),
+    "error.422": ("请求无法执行", "The request cannot be carried out"),
+    "error.429": ("尝试次数过多，请稍后再试", "Too many attempts; try again later"),
+    "staff.nav.sign_in": ("工作人员登录", "Staff sign-in"),
+    "staff.nav.desk": ("审核台", "Review desk"),
+    "staff.nav.audit": ("审计追踪", "Audit trail"),
+    "staff.nav.suspend": ("暂停", "Suspend"),
+    "staff.sign_out": ("退出登录", "Sign out"),
+    "staff.sign_in.title": ("工作人员登录", "Staff sign-in"),
+    "staff.sign_in.username": ("用户名", "Username"),
+    "staff.sign_in.password": ("密码", "Password"),
+    "staff.sign_in.submit": ("登录", "Sign in"),
+    "staff.sign_in.hint": (
+        "账户由节点管理员用 onelist node user add 创建；连续五次密码错误将锁定五分钟。",
+        "Accounts are made by the node's administrator with onelist node user add; five wrong "
+        "passwords in a row lock the account for five minutes.",
+    ),
+    "staff.sign_in.wrong": ("用户名或密码错误。", "Wrong username or password."),
+    "staff.sign_in.signed_out": ("已退出登录。", "You are signed out."),
+    "staff.sign_in.already": ("当前已以 {user} 身份登录。", "You are signed in as {user}."),
+    "staff.desk.title": ("挂牌审核台", "Review desk"),
+    "staff.desk.status": ("状态", "Status"),
+    "staff.desk.show": ("查看", "Show"),
+    "staff.desk.empty": ("没有该状态的申请。", "No submission in this status."),
+    "staff.desk.version": ("版本", "Version"),
+    "staff.desk.product_ref": ("产品编号", "Product ref"),
+    "staff.desk.provider": ("数商", "Provider"),
+    "staff.desk.submitted": ("提交于", "Submitted"),
+    "staff.desk.no_findings": ("规则检查无提示。", "The rules found nothing to note."),
+    "staff.desk.findings": ("规则检查结果", "Rule findings"),
+    "staff.desk.reason": ("理由", "Reason"),
+    "staff.desk.back": ("返回审核队列", "Back to the queue"),
+    "staff.desk.outcome": ("处理结果", "Outcome"),
+    "staff.desk.listing": ("挂牌产品", "Listing"),
+    "staff.desk.tx": ("交易哈希", "Transaction"),
+    "staff.desk.block": ("区块", "Block"),
+    "staff.desk.not_mined": ("尚未上链", "not mined yet"),
+    "staff.desk.requested_by": ("操作人", "Requested by"),
+    "staff.desk.no_tx": ("尚未发送交易", "No transaction sent yet"),
+    "staff.desk.decide": ("审核决定", "Decision"),
+    "staff.desk.approve_hint": (
+        "批准后，节点以本交易所运营账户发送挂牌交易并等待上链。",
+        "Approving sends the listing transaction with this exchange's operator key and waits "
+        "for it to be mined.",
+    ),
+    "staff.desk.approve": ("批准挂牌", "Approve and list"),
+    "staff.desk.reject": ("驳回", "Reject"),
+    "staff.desk.refused": ("操作未完成：", "Not done:"),
+    "staff.desk.listed_now": ("已挂牌上链。", "Listed on chain."),
+    "staff.desk.rejected_now": ("已驳回。", "Rejected."),
+    "staff.desk.manifest": ("挂牌清单", "Manifest"),
+    "staff.submission.pending_review": ("待审核", "Pending review"),
+    "staff.submission.approved": ("已批准", "Approved"),
+    "staff.submission.rejected": ("已驳回", "Rejected"),
+    "staff.submission.listed": ("已挂牌", "Listed"),
+    "staff.submission.all": ("全部", "All"),
+    "staff.diff.against": (
+        "与上一版本（第 {version} 版，申请 #{id}）对照：",
+        "Compared with the previous version ({version}, submission #{id}):",
+    ),
+    "staff.diff.no_previous_here": (
+        "上一版本不是经本节点审核挂牌的，无法对照。",
+        "The previous version was not listed through this node: nothing to compare with.",
+    ),
+    "staff.diff.first_version": ("首个版本，无上一版本。", "A first version: nothing before it."),
+    "staff.diff.field": ("字段", "Field"),
+    "staff.diff.previous": ("上一版本（第 {version} 版）", "Previous (version {version})"),
+    "staff.diff.this": ("本版本（第 {version} 版）", "This version ({version})"),
+    "staff.diff.same": ("相同", "same"),
+    "staff.diff.changed": ("修改", "changed"),
+    "staff.diff.added": ("新增", "added"),
+    "staff.diff.removed": ("删除", "removed"),
+    "staff.audit.title": ("审计追踪", "Audit trail"),
+    "staff.audit.filters": ("筛选条件", "Filters"),
+    "staff.audit.back": ("返回审计追踪", "Back to the audit trail"),
+    "staff.audit.block_title": ("区块 {block} 的事件", "Events of block {block}"),
+    "staff.audit.tx_title": ("交易中的事件", "Events of a transaction"),
+    "staff.audit.block": ("区块", "Block"),
+    "staff.audit.time": ("时间", "Time"),
+    "staff.audit.tx": ("交易", "Transaction"),
+    "staff.audit.event": ("事件类型", "Event"),
+    "staff.audit.actor": ("执行账户", "Actor"),
+    "staff.audit.acting": ("所代表机构", "Acting for"),
+    "staff.audit.exchange": ("交易所代码", "Exchange"),
+    "staff.audit.listing": ("挂牌产品编号", "Listing"),
+    "staff.audit.seq": ("序号", "Seq"),
+    "staff.audit.args": ("参数", "Arguments"),
+    "staff.audit.time_from": ("起始时间", "From"),
+    "staff.audit.time_to": ("截止时间", "To"),
+    "staff.audit.time_zone": (
+        "时间均为北京时间（UTC+8）。",
+        "Times are China Standard Time (UTC+8).",
+    ),
+    "staff.audit.export_csv": ("导出 CSV", "Export CSV"),
+    "staff.audit.export_jsonl": ("导出 JSON Lines", "Export JSON Lines"),
+    "staff.audit.empty": ("没有符合条件的事件。", "No event matches."),
+    "staff.scope.listing": ("挂牌产品", "Listing"),
+    "staff.scope.provider": ("数商", "Provider"),
+    "staff.scope.licence": ("许可", "Licence"),
+    "staff.scope.exchange_granting": ("交易所授权资格", "Exchange's right to grant"),
+    "staff.oversight.suspend": ("暂停", "Suspend"),
+    "staff.oversight.reinstate": ("恢复", "Reinstate"),
+    "staff.oversight.suspend.intro": (
+        "以本监管机构的密钥发送暂停交易。提交前会先显示将要发送的全部内容。",
+        "Sends a suspension signed with this regulator's key. You will see exactly what is "
+        "sent before it goes.",
+    ),
+    "staff.oversight.reinstate.intro": (
+        "以本监管机构的密钥发送恢复交易。提交前会先显示将要发送的全部内容。",
+        "Sends a reinstatement signed with this regulator's key. You will see exactly what is "
+        "sent before it goes.",
+    ),
+    "staff.oversight.scope": ("对象类型", "Scope"),
+    "staff.oversight.subject": ("对象", "Subject"),
+    "staff.oversight.subject_hint": (
+        "挂牌产品或许可编号（0x 加 64 位十六进制）、数商地址，或交易所代码（如 SH）。",
+        "A listing or licence id (0x and 64 hex digits), a provider's address, or an "
+        "exchange's code (e.g. SH).",
+    ),
+    "staff.oversight.reason_code": ("原因代码", "Reason code"),
+    "staff.oversight.legal_basis": ("法律依据", "Legal basis"),
+    "staff.oversight.legal_basis_hint": (
+        "全文只留在本节点；上链的是其 keccak256 哈希。",
+        "The text stays on this node; its keccak256 hash goes on chain.",
+    ),
+    "staff.oversight.until": ("暂停至（北京时间）", "Until (China Standard Time)"),
+    "staff.oversight.until_hint": (
+        "留空表示直至恢复。",
+        "Leave empty to suspend until reinstated.",
+    ),
+    "staff.oversight.until_reinstated": ("直至恢复", "until reinstated"),
+    "staff.oversight.review": ("核对后提交", "Review before sending"),
+    "staff.oversight.confirm_title": ("确认将要发送的内容", "Confirm what will be sent"),
+    "staff.oversight.confirm_warning": (
+        "确认后，交易将以本监管机构的密钥签名并上链，不可撤回。",
+        "Once confirmed, the transaction is signed with this regulator's key and sent to the "
+        "chain; it cannot be taken back.",
+    ),
+    "staff.oversight.hash_sent": ("上链哈希", "Hash sent"),
+    "staff.oversight.request_id": ("请求编号", "Request id"),
+    "staff.oversight.confirm_suspend": ("确认暂停", "Confirm the suspension"),
+    "staff.oversight.confirm_reinstate": ("确认恢复", "Confirm the reinstatement"),
+    "staff.oversight.edit": ("返回修改", "Edit"),
+    "staff.oversight.outcome": ("处理结果", "Outcome"),
+    "staff.oversight.refused": ("未完成：", "Not done:"),
+    "staff.oversight.sent_suspend": ("暂停已上链。", "The suspension is on chain."),
+    "staff.oversight.sent_reinstate": ("恢复已上链。", "The reinstatement is on chain."),
+    "staff.oversight.replayed": (
+        "同一请求此前已发送，此处显示的是第一次的交易。",
+        "This request was sent before; this is its first transaction.",
+    ),
+}
+
+i18n.add_messages(MESSAGES)

@@ -1,0 +1,413 @@
+"""The staff pages in a real browser (Debian's Chromium driven by Playwright): a reviewer
+approves a provider's signed submission and sees it listed; a regulator filters the audit trail,
+exports it as CSV and suspends a listing, which the catalogue then shows suspended; a visitor
+who is not signed in is refused the desk and the explorer; a form without its CSRF token is a
+403 page, a missing reason a 400 page naming the field.
+
+Two nodes over the module's own chain: SH's (operator key keys[1]: the desk sends with it) and
+the national regulator's (keys[4]: suspensions). Staff accounts are made with the function
+``onelist node user add`` uses; submissions come through the participants' real signed API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from eth_utils import keccak
+from playwright.async_api import Page, expect
+
+from listing.accounts import import_account
+from listing.manifest import manifest_from_data
+from listing.signing import sign_listing
+from node.api.app import create_app
+from node.api.keys import STORE
+from node.api.participant_auth import sign_request
+from node.api.staff_auth import CSRF_HEADER, add_staff_user
+from node.store.submissions import get_submission
+from onelist.chain.connection import address_of
+from onelist.chain.samples import sample_record
+from tests.node.conftest import CATALOGUE, Consortium, node_config
+from tests.unit.listing.manifests import edited, h
+
+Client = TestClient[web.Request, web.Application]
+PASSWORD = "correct horse battery"
+N = 1 << 10  # cheap scrypt for tests
+LEGAL_BASIS = "《数据安全法》第二十一条；国家数据局 2026 年第 17 号案卷"
+_seq = itertools.count()
+
+
+@dataclass
+class Node:
+    client: Client
+    base: str
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    @property
+    def engine(self) -> Any:
+        return self.client.app[STORE].engine
+
+
+@dataclass
+class Nodes:
+    consortium: Consortium
+    sh: Node
+    regulator: Node
+    listed_id: str  # listed at SH before the tests, for the regulator to suspend
+
+
+def _keystore(tmp: Path, key: str, secret: str) -> dict[str, str]:
+    entry = import_account(tmp / "keystore", bytes.fromhex(key[2:]), secret, scrypt_n=16)
+    passphrase = tmp / "passphrase"
+    passphrase.write_text(secret + "\n")
+    return {"operator_keystore": str(entry.path), "operator_passphrase_file": str(passphrase)}
+
+
+@pytest.fixture(scope="module")
+async def nodes(
+    consortium: Consortium, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Nodes]:
+    """SH's node (alice: reviewer) and the regulator's (rita: auditor and regulator officer;
+    alice: reviewer), on 127.0.0.1, caught up with a chain that holds one listing."""
+    c = consortium
+    record = sample_record(address_of(c.keys[5]), "web-staff-suspend-me")
+    listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
+    sh_tmp = tmp_path_factory.mktemp("web-staff-sh")
+    reg_tmp = tmp_path_factory.mktemp("web-staff-regulator")
+    sh_config = node_config(c, sh_tmp, **_keystore(sh_tmp, c.keys[1], "operator secret"))
+    reg_config = node_config(
+        c,
+        reg_tmp,
+        organisation="regulator",
+        **_keystore(reg_tmp, c.keys[4], "regulator secret"),
+    )
+    async with (
+        TestClient(TestServer(create_app(sh_config), host="127.0.0.1")) as sh,
+        TestClient(TestServer(create_app(reg_config), host="127.0.0.1")) as reg,
+    ):
+        add_staff_user(sh.app[STORE].engine, "alice", PASSWORD, ["reviewer"], n=N)
+        add_staff_user(reg.app[STORE].engine, "alice", PASSWORD, ["reviewer"], n=N)
+        add_staff_user(
+            reg.app[STORE].engine, "rita", PASSWORD, ["auditor", "regulator_officer"], n=N
+        )
+        nodes = Nodes(
+            c,
+            Node(sh, str(sh.make_url("")).rstrip("/")),
+            Node(reg, str(reg.make_url("")).rstrip("/")),
+            "0x" + listed.hex(),
+        )
+        await indexed(nodes.sh, c)
+        await indexed(nodes.regulator, c)
+        yield nodes
+
+
+async def indexed(node: Node, consortium: Consortium, timeout: float = 30) -> None:
+    """Wait until the node has indexed the chain's present head."""
+    head = consortium.w3.eth.block_number
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await (await node.client.get("/status")).json()
+        if state["indexed"] is not None and state["indexed"] >= head:
+            return
+        assert time.monotonic() < deadline, f"the node did not index block {head}: {state}"
+        await asyncio.sleep(0.05)
+
+
+async def submit(nodes: Nodes, title: str, **changes: Any) -> dict[str, Any]:
+    """The provider's (keys[5]) submission through ``POST /submissions``, signed as a wallet
+    would sign it; the node's answer."""
+    c = nodes.consortium
+    provider = c.keys[5]
+    data = edited(
+        {
+            "provider": address_of(provider),
+            "home_exchange": "SH",
+            "fingerprint": h(f"web staff dataset {next(_seq)}"),
+            "product_ref": f"WEB-STAFF-{next(_seq)}",
+            "catalogue.title": title,
+            **changes,
+        }
+    )
+    signature = sign_listing(
+        manifest_from_data(data),
+        bytes.fromhex(provider[2:]),
+        chain_id=c.deployment.chain_id,
+        registry=c.deployment.address("ListingRegistry"),
+        deadline=c.client.deadline(),
+        exchange_indexes=c.client.exchange_indexes(),
+    )
+    body = json.dumps({"manifest": data, "signature": signature}).encode()
+    headers = sign_request(provider, "POST", "/submissions", body, c.deployment.chain_id)
+    headers["Content-Type"] = "application/json"
+    response = await nodes.sh.client.post("/submissions", data=body, headers=headers)
+    answer: dict[str, Any] = await response.json()
+    assert response.status == 201, answer
+    return {**answer, "manifest": data}
+
+
+async def sign_in(page: Page, node: Node, username: str, start: str) -> None:
+    """Open ``start``, which sends a visitor to the sign-in page, and sign in there."""
+    await page.goto(node.url(start))
+    await expect(page).to_have_url(re.compile(r"/web/staff/sign-in\?next="))
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await expect(page).to_have_url(node.url(start))
+
+
+# ----------------------------------------------------------------------------- the desk
+
+
+async def test_a_reviewer_approves_a_submission_and_sees_it_listed(
+    page: Page, nodes: Nodes
+) -> None:
+    title = "杭州公交客流数据"
+    created = await submit(nodes, title)
+    await sign_in(page, nodes.sh, "alice", "/web/desk")
+    nav = page.get_by_role("navigation", name="主导航")
+    await expect(nav.get_by_role("link", name="审核台")).to_be_visible()
+    await expect(nav.get_by_role("link", name="审计追踪")).to_have_count(0)
+
+    item = page.locator(f'[data-submission="{created["submission_id"]}"]')
+    await expect(item).to_contain_text(title)
+    await expect(item).to_contain_text("待审核")
+    await item.get_by_role("link").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+    await expect(page.get_by_text("首个版本，无上一版本。")).to_be_visible()
+
+    await page.get_by_role("button", name="批准挂牌").click()
+    await expect(page.locator("#status")).to_have_text("已挂牌", timeout=60_000)
+    await expect(page.get_by_text("已挂牌上链。")).to_be_visible()
+    tx_hash = await page.locator("#tx-hash").text_content()
+    receipt = nodes.consortium.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+    assert receipt["status"] == 1
+    await expect(page.locator("#tx-block")).to_have_text(str(receipt["blockNumber"]))
+    listing_id = created["listing_id"].lower()
+    await expect(page.locator("#listing-link")).to_have_text(listing_id)
+
+    await indexed(nodes.sh, nodes.consortium)
+    await page.locator("#listing-link").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    await page.goto(nodes.sh.url("/web/?q=" + title))
+    await expect(page.locator(".result").first.get_by_role("link")).to_have_text(title)
+
+
+async def test_a_new_version_shows_beside_the_previous_one(page: Page, nodes: Nodes) -> None:
+    first = await submit(nodes, "宁波港集装箱吞吐数据")
+    client = nodes.sh.client
+    signed = await client.post("/staff/sign-in", json={"username": "alice", "password": PASSWORD})
+    csrf = (await signed.json())["csrf_token"]
+    approved = await client.post(
+        f"/staff/submissions/{first['submission_id']}/approve", headers={CSRF_HEADER: csrf}
+    )
+    assert (await approved.json())["status"] == "listed"
+    await indexed(nodes.sh, nodes.consortium)
+    listing_id = (await approved.json())["listing_id"]
+    second = await submit(
+        nodes,
+        "宁波港集装箱吞吐数据（2026 版）",
+        **{
+            "version": 2,
+            "listing_id": listing_id,
+            "fingerprint": first["manifest"]["fingerprint"],
+            "product_ref": first["manifest"]["product_ref"],
+            "usage.max_term_days": 730,
+        },
+    )
+    await sign_in(page, nodes.sh, "alice", f"/web/desk/submissions/{second['submission_id']}")
+    await expect(page.get_by_text(re.compile(r"与上一版本（第 1 版"))).to_be_visible()
+    changed = page.locator("table.diff tr.diff-changed")
+    await expect(changed).to_have_count(3)  # version, title, longest term
+    term = page.locator("table.diff tr", has=page.locator("code", has_text="usage.max_term_days"))
+    await expect(term).to_have_class(re.compile("diff-changed"))
+    await expect(term.locator("td").nth(0)).to_have_text("365")
+    await expect(term.locator("td").nth(1)).to_have_text("730")
+
+
+async def test_a_form_without_its_csrf_token_is_a_403_page(page: Page, nodes: Nodes) -> None:
+    created = await submit(nodes, "无令牌的驳回")
+    path = f"/web/desk/submissions/{created['submission_id']}"
+    await sign_in(page, nodes.sh, "alice", path)
+    await page.get_by_label("理由").fill("证据不全")
+    await page.locator("form[action$='/reject'] input[name=csrf_token]").evaluate(
+        "input => input.remove()"
+    )
+    async with page.expect_response(lambda r: r.url.endswith("/reject")) as answer:
+        await page.get_by_role("button", name="驳回").click()
+    assert (await answer.value).status == 403
+    await expect(page.locator(".status-code")).to_have_text("403")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("无权访问或表单已失效")
+    sub = get_submission(nodes.sh.engine, created["submission_id"])
+    assert sub is not None and sub.status == "pending_review"
+
+
+async def test_a_rejection_without_a_reason_is_a_400_page_naming_it(
+    page: Page, nodes: Nodes
+) -> None:
+    created = await submit(nodes, "没有理由的驳回")
+    await sign_in(page, nodes.sh, "alice", f"/web/desk/submissions/{created['submission_id']}")
+    async with page.expect_response(lambda r: r.url.endswith("/reject")) as answer:
+        await page.get_by_role("button", name="驳回").click()
+    assert (await answer.value).status == 400
+    await expect(page.locator(".error code")).to_have_text("reason")
+    sub = get_submission(nodes.sh.engine, created["submission_id"])
+    assert sub is not None and sub.status == "pending_review"
+
+
+# ----------------------------------------------------------------------------- the trail
+
+
+async def test_a_regulator_filters_exports_and_suspends_a_listing(page: Page, nodes: Nodes) -> None:
+    listing = nodes.listed_id
+    await sign_in(page, nodes.regulator, "rita", "/web/audit")
+    nav = page.get_by_role("navigation", name="主导航")
+    await expect(nav.get_by_role("link", name="审核台")).to_have_count(0)
+
+    await page.get_by_label("事件类型").select_option("Listed")
+    await page.get_by_label("交易所代码").fill("SH")
+    await page.get_by_role("button", name="筛选").click()
+    await expect(page).to_have_url(re.compile(r"event=Listed"))
+    rows = page.locator("table.events tbody tr")
+    await expect(rows.first).to_be_visible()
+    for name in await page.locator("table.events .event-name").all_text_contents():
+        assert name == "Listed"
+    row = page.locator("table.events tbody tr", has=page.locator(f"a[title='{listing}']"))
+    await expect(row).to_have_count(1)
+
+    async with page.expect_download() as info:
+        await page.locator("#export-csv").click()
+    download = await info.value
+    assert download.suggested_filename.startswith("onelist-audit-regulator-")
+    text = Path(await download.path()).read_text(encoding="utf-8")
+    exported = list(csv.DictReader(io.StringIO(text)))
+    assert exported and {e["event"] for e in exported} == {"Listed"}
+    assert {e["acting_exchange"] for e in exported} == {"SH"}
+    assert listing in {e["listing"] for e in exported}
+    assert len(exported) == await rows.count()
+
+    # The row's transaction page lists that transaction's events.
+    await row.locator("td").nth(2).get_by_role("link").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("交易中的事件")
+    await expect(page.locator("table.events .event-name")).to_have_text(["Listed"])
+
+    await page.goto(nodes.regulator.url(f"/web/audit/suspend?scope=listing&subject={listing}"))
+    await page.get_by_label("原因代码").fill("3")
+    await page.get_by_label("法律依据").fill(LEGAL_BASIS)
+    await page.get_by_role("button", name="核对后提交").click()
+    confirmation = page.locator("#confirmation")
+    await expect(confirmation).to_contain_text(listing)
+    await expect(confirmation).to_contain_text("0x" + keccak(text=LEGAL_BASIS).hex())
+    await expect(confirmation).to_contain_text("直至恢复")
+    await page.get_by_role("button", name="确认暂停").click()
+    await expect(page.get_by_text("暂停已上链。")).to_be_visible(timeout=60_000)
+    await expect(page.locator("#tx-block")).to_have_text(re.compile(r"^\d+$"))
+
+    await indexed(nodes.regulator, nodes.consortium)
+    await page.locator("#subject-link").click()
+    await expect(page.locator(".badges .status-suspended")).to_have_text("已暂停")
+    await expect(page.locator("p.badge.status-suspended")).to_have_text("暂停，直至恢复")
+
+
+async def test_confirming_twice_suspends_once(page: Page, nodes: Nodes) -> None:
+    """A second click on the confirmation (the back button, a double click) sends nothing new:
+    the request id is made once, at the confirmation."""
+    c = nodes.consortium
+    record = sample_record(address_of(c.keys[5]), "web-staff-twice")
+    listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
+    listing = "0x" + listed.hex()
+    await sign_in(page, nodes.regulator, "rita", f"/web/audit/suspend?subject={listing}")
+    await page.get_by_label("原因代码").fill("4")
+    await page.get_by_label("法律依据").fill(LEGAL_BASIS)
+    await page.get_by_label("暂停至（北京时间）").fill("2099-12-31T00:00")
+    await page.get_by_role("button", name="核对后提交").click()
+    await expect(page.locator("#confirmation")).to_contain_text("2099-12-31 00:00")
+    confirm = page.locator("form[action$='/web/audit/suspend']")
+    fields = await confirm.locator("input[type=hidden]").evaluate_all(
+        "inputs => Object.fromEntries(inputs.map(i => [i.name, i.value]))"
+    )
+    await page.get_by_role("button", name="确认暂停").click()
+    await expect(page.get_by_text("暂停已上链。")).to_be_visible(timeout=60_000)
+    first = await page.locator("#tx-link").text_content()
+    again = await page.request.post(nodes.regulator.url("/web/audit/suspend"), form=fields)
+    assert again.status == 200
+    html = await again.text()
+    assert "同一请求此前已发送" in html and str(first) in html
+    suspended = c.client.consortium.events.Suspended().get_logs(
+        from_block=0, argument_filters={"subject": listed}
+    )
+    assert len(suspended) == 1
+
+
+# ----------------------------------------------------------------------------- who may see
+
+
+async def test_a_signed_out_visitor_is_refused_the_desk_and_the_explorer(
+    page: Page, nodes: Nodes
+) -> None:
+    for node, path in ((nodes.sh, "/web/desk"), (nodes.regulator, "/web/audit")):
+        response = await page.goto(node.url(path))
+        assert response is not None and response.request.redirected_from is not None
+        await expect(page).to_have_url(re.compile(r"/web/staff/sign-in\?next="))
+        await expect(page.get_by_role("heading", level=1)).to_have_text("工作人员登录")
+        nav = page.get_by_role("navigation", name="主导航")
+        await expect(nav.get_by_role("link", name="审核台")).to_have_count(0)
+        await expect(nav.get_by_role("link", name="审计追踪")).to_have_count(0)
+    # A form posted to the desk without a session goes to the sign-in page too, changing nothing.
+    answer = await page.request.post(
+        nodes.sh.url("/web/desk/submissions/1/approve"), max_redirects=0
+    )
+    assert answer.status == 303 and "/web/staff/sign-in" in answer.headers["location"]
+    # The API's JSON and export routes stay closed as well.
+    assert (await page.request.get(nodes.regulator.url("/audit/export.csv"))).status == 401
+
+
+async def test_a_reviewer_is_refused_the_explorer_and_the_regulator_has_no_desk(
+    page: Page, nodes: Nodes
+) -> None:
+    await sign_in(page, nodes.regulator, "alice", "/web/audit/suspend")
+    await expect(page.locator(".status-code")).to_have_text("403")
+    await page.goto(nodes.regulator.url("/web/audit"))
+    await expect(page.locator(".status-code")).to_have_text("403")
+    await page.goto(nodes.regulator.url("/web/desk"))
+    await expect(page.locator(".status-code")).to_have_text("403")
+    await expect(page.get_by_text("a regulator's node has none")).to_be_visible()
+    nav = page.get_by_role("navigation", name="主导航")
+    await expect(nav.get_by_role("link", name="审核台")).to_have_count(0)
+
+
+async def test_sign_in_refusals_and_sign_out(page: Page, nodes: Nodes) -> None:
+    # A sign-in form posted from elsewhere carries no pre-session cookie: 403 (login CSRF).
+    forged = await page.request.post(
+        nodes.sh.url("/web/staff/sign-in"),
+        form={"username": "alice", "password": PASSWORD, "csrf_token": "0" * 64},
+    )
+    assert forged.status == 403
+    await page.goto(nodes.sh.url("/web/staff/sign-in"))
+    await page.get_by_label("用户名").fill("alice")
+    await page.get_by_label("密码").fill("not the password")
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await expect(page.locator(".notice.bad")).to_have_text("用户名或密码错误。")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await expect(page).to_have_url(nodes.sh.url("/web/desk"))
+    cookies = {c["name"]: c for c in await page.context.cookies()}
+    session = cookies["onelist_session"]
+    assert session["httpOnly"] and session["sameSite"] == "Strict"
+    await page.get_by_role("button", name="退出登录").click()
+    await expect(page.get_by_text("已退出登录。")).to_be_visible()
+    await page.goto(nodes.sh.url("/web/desk"))
+    await expect(page).to_have_url(re.compile(r"/web/staff/sign-in\?next="))
