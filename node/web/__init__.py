@@ -62,6 +62,7 @@ def register_pages(app: web.Application) -> None:
     install(app)
     add_static_route(app)
     app.router.add_get("/", _home)
+    app.router.add_get(PREFIX, _home)
     for name in PAGE_AREAS:
         try:
             module = importlib.import_module(name)

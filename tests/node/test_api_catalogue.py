@@ -698,7 +698,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(
         if route.method != "HEAD"
         and route.resource is not None
         # The HTML pages (node.web) and ``/`` leading to them are not the JSON API.
-        and not route.resource.canonical.startswith(PAGES + "/")
+        and not (route.resource.canonical + "/").startswith(PAGES + "/")
         and route.resource.canonical != "/"
     }
     area_routes: set[tuple[str, str]] = set()
