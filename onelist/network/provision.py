@@ -45,10 +45,14 @@ def _write_secret(path: Path, text: str) -> None:
         f.write(text)
 
 
-def _keystore(node: NodePlan, key: str) -> Path:
+def _keystore(node: NodePlan, key: str | None) -> Path | None:
+    """The node's keystore: the one made before, else one made now from the account's dev key
+    (None: neither exists)."""
     for entry in list_accounts(node.keystore_dir) if node.keystore_dir.is_dir() else []:
         if entry.address.lower() == node.account.lower():
             return entry.path
+    if key is None:
+        return None
     if not node.passphrase_path.exists():
         _write_secret(node.passphrase_path, secrets.token_urlsafe(24) + "\n")
     passphrase = node.passphrase_path.read_text(encoding="utf-8").removesuffix("\n")
@@ -98,8 +102,7 @@ def provision(plan: NetworkPlan, dev_keys: Sequence[str]) -> Mapping[str, bool]:
     has_key: dict[str, bool] = {}
     for node in plan.nodes:
         node.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key = dev_key_for(node.account, dev_keys)
-        keystore = _keystore(node, key) if key is not None else None
+        keystore = _keystore(node, dev_key_for(node.account, dev_keys))
         _staff(node)
         node.config_path.write_text(node_toml(plan, node, keystore), encoding="utf-8")
         has_key[node.organisation] = keystore is not None

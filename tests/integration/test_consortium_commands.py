@@ -93,3 +93,43 @@ def test_deploy_errors_are_one_line_without_traceback(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "d.json").exists()
+
+
+def test_the_nodes_files_are_made_once_and_kept(tmp_path: Path) -> None:
+    """Keystores, passphrases and staff accounts survive a second `up`; secrets are 0600."""
+    from node.chain.sender import load_operator_key
+    from node.config import load_config
+    from node.service import open_store
+    from node.store.staff import list_users
+    from onelist.chain.connection import address_of, dev_private_keys
+    from onelist.chain.founding import load_founding
+    from onelist.network.plan import plan_network
+    from onelist.network.provision import provision, read_staff_passwords
+
+    founding = load_founding(Path("config/consortium.example.toml").absolute())
+    plan = plan_network(founding, tmp_path, "http://127.0.0.1:8545", [8601, 8602, 8603, 8604])
+    assert provision(plan, dev_private_keys()) == {
+        "SH": True, "ZJ": True, "SD": True, "regulator": True,
+    }  # fmt: skip
+    first = {n.organisation: read_staff_passwords(n) for n in plan.nodes}
+    # Again, knowing no dev key at all: every node keeps the keystore made the first time.
+    assert all(provision(plan, ()).values())
+    for node in plan.nodes:
+        assert read_staff_passwords(node) == first[node.organisation]
+        for secret in (node.staff_passwords_path, node.passphrase_path):
+            assert secret.stat().st_mode & 0o777 == 0o600
+        assert len(list(node.keystore_dir.iterdir())) == 1
+        config = load_config(node.config_path)
+        key = load_operator_key(config.operator_keystore, config.operator_passphrase_file)
+        assert address_of(key) == node.account
+        store = open_store(config.database_url)
+        try:
+            assert {u.username for u in list_users(store.engine)} == set(first[node.organisation])
+        finally:
+            store.close()
+
+
+def test_down_without_a_running_up_says_so(repo_root: Path, tmp_path: Path) -> None:
+    result = onelist("down", "--data-dir", str(tmp_path), cwd=repo_root)
+    assert result.returncode == 0
+    assert "nothing runs" in result.stderr
