@@ -192,6 +192,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "detail.by_regulator": ("由监管机构", "by a regulator"),
     "detail.regulator_province": ("监管省份", "regulator's province"),
     "detail.until": ("暂停至", "until"),
+    "detail.until_reinstated": ("恢复为止", "reinstated"),
+    "detail.national": ("全国", "national"),
     "freq.realtime": ("实时", "real time"),
     "freq.hourly": ("每小时", "hourly"),
     "freq.daily": ("每日", "daily"),

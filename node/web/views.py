@@ -95,9 +95,11 @@ def event_details(details: Mapping[str, Any], lang: str) -> list[tuple[str, str]
     shown: list[tuple[str, str]] = []
     for field, value in details.items():
         if field == "until":
-            text = formats.when(value) if value is not None else t("listing.suspended_indefinitely")
+            text = formats.when(value) if value is not None else t("detail.until_reinstated")
         elif value is None:
             continue
+        elif field == "regulator_province" and value == 0:
+            text = t("detail.national")  # the national regulator has no province
         elif field == "purposes":
             text = _labels(lang, "purpose", value)
         elif field == "delivery_mode":

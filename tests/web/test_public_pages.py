@@ -131,3 +131,22 @@ async def test_a_bad_address_is_an_error_page_never_a_5xx(
     assert "text/html" in (await response.header_value("content-type") or "")
     if field is not None:
         await expect(page.locator(".error code")).to_have_text(field)
+
+
+async def test_a_search_without_results_and_a_quiet_period_say_so(page: Page, site: Site) -> None:
+    await page.goto(site.url("/web/?q=火星探测"))
+    await expect(page.locator(".empty")).to_contain_text("没有符合条件的产品。")
+    await expect(page.locator(".pager")).to_have_count(0)
+    await page.goto(site.url("/web/disclosure?from=2030-01"))
+    await expect(page.locator(".totals dd").first).to_have_text("0")
+    await expect(page.locator("svg.chart .empty").first).to_have_text("该期间没有许可。")
+
+
+async def test_a_suspended_listing_shows_it_is_suspended_until_reinstated(
+    page: Page, site: Site
+) -> None:
+    await page.goto(site.url("/web/listings/" + site.world.listings["L2"].id))
+    await expect(page.locator(".badges .status-suspended")).to_have_text("已暂停")
+    await expect(page.get_by_text("暂停，直至恢复").first).to_be_visible()
+    await expect(page.locator(".badges .grade-important")).to_have_text("重要数据")
+    await expect(page.locator(".timeline li").first).to_contain_text("暂停")

@@ -180,8 +180,12 @@ def test_a_licence_events_details_read_as_words() -> None:
 
 
 def test_a_suspension_without_an_end_reads_until_reinstated() -> None:
-    shown = views.event_details({"reason_code": 7, "until": None}, "en")
-    assert shown == [("reason code", "7"), ("until", "Suspended until reinstated")]
+    shown = views.event_details({"reason_code": 7, "regulator_province": 0, "until": None}, "en")
+    assert shown == [
+        ("reason code", "7"),
+        ("regulator's province", "national"),
+        ("until", "reinstated"),
+    ]
 
 
 def test_the_disclosure_bars() -> None:
