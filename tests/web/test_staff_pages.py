@@ -352,6 +352,38 @@ async def test_confirming_twice_suspends_once(page: Page, nodes: Nodes) -> None:
     assert len(suspended) == 1
 
 
+async def test_a_refused_reinstatement_names_the_contracts_error_then_one_goes_through(
+    page: Page, nodes: Nodes
+) -> None:
+    c = nodes.consortium
+    record = sample_record(address_of(c.keys[5]), "web-staff-reinstate")
+    listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
+    listing = "0x" + listed.hex()
+
+    async def reinstate() -> int:
+        await page.goto(nodes.regulator.url(f"/web/audit/reinstate?subject={listing}"))
+        await page.get_by_label("原因代码").fill("9")
+        await page.get_by_label("法律依据").fill(LEGAL_BASIS)
+        await page.get_by_role("button", name="核对后提交").click()
+        await expect(page.locator("#confirmation")).to_contain_text(listing)
+        async with page.expect_response(lambda r: r.url.endswith("/audit/reinstate")) as sent:
+            await page.get_by_role("button", name="确认恢复").click()
+        answer = await sent.value
+        await expect(page.locator("#outcome")).to_be_visible()
+        return answer.status
+
+    await sign_in(page, nodes.regulator, "rita", "/web/audit")
+    assert await reinstate() == 409  # not suspended: the chain refuses, nothing changes
+    await expect(page.locator(".notice.bad")).to_contain_text("OversightNotSuspended")
+    c.client.send(c.client.consortium.functions.suspend(0, listed, 7, b"\1" * 32, 0), c.keys[4])
+    assert await reinstate() == 200
+    await expect(page.get_by_text("恢复已上链。")).to_be_visible()
+    await indexed(nodes.regulator, c)
+    await page.locator("#subject-link").click()
+    await expect(page.locator(".badge.status-listed")).to_be_visible()
+    await expect(page.locator(".badge.status-suspended")).to_have_count(0)
+
+
 # ----------------------------------------------------------------------------- who may see
 
 
@@ -370,7 +402,7 @@ async def test_a_signed_out_visitor_is_refused_the_desk_and_the_explorer(
     answer = await page.request.post(
         nodes.sh.url("/web/desk/submissions/1/approve"), max_redirects=0
     )
-    assert answer.status == 303 and "/web/staff/sign-in" in answer.headers["location"]
+    assert answer.status == 303 and answer.headers["location"] == "/web/staff/sign-in"
     # The API's JSON and export routes stay closed as well.
     assert (await page.request.get(nodes.regulator.url("/audit/export.csv"))).status == 401
 

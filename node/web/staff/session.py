@@ -30,8 +30,10 @@ async def page_user(
     saying ``refusal``."""
     user = await signed_in(request)
     if user is None:
-        back = request.path if request.method != "GET" else request.path_qs
-        raise web.HTTPSeeOther(f"{SIGN_IN}?{urlencode({'next': back})}")
+        # Back to the page after signing in; not to a form's target, which only takes a POST.
+        if request.method == "GET":
+            raise web.HTTPSeeOther(f"{SIGN_IN}?{urlencode({'next': request.path_qs})}")
+        raise web.HTTPSeeOther(SIGN_IN)
     if not allowed(user.roles, request.app[CONFIG].organisation):
         raise Forbidden(refusal)
     return user
