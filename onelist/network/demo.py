@@ -33,11 +33,11 @@ from onelist.network.plan import NetworkPlan
 from onelist.network.provision import read_staff_passwords
 from onelist.network.scenario import as_local_manifest, licence_terms
 from onelist.network.staff_client import NodeAnswer, StaffClient, get_json
+from onelist.network.supervisor import DEMO_MARKER
 from onelist.records import record_tuple
 
 __all__ = ["Consortium", "DemoCast", "Listed", "seed_demo"]
 
-DEMO_MARKER = "demo-seeded"
 #: The development accounts the demo's participants use (0 deploys, 1-3 operate the example's
 #: exchanges, 4 is its regulator).
 PROVIDER_A, PROVIDER_B, LICENSEE = 5, 6, 7

@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 PID_FILE = "up.pid"
+#: Written once ``up --demo`` has seeded a data folder (by :mod:`onelist.network.demo`).
+DEMO_MARKER = "demo-seeded"
 
 
 class NodeFailed(ToolchainError):
@@ -196,8 +198,19 @@ class LocalConsortium:
             deployment = deploy(w3, self.founding, dev_private_keys()[0], artifacts)
             save_deployment(deployment, record)
             self.state = "deployed"
+            self._forget_old_chain()
         self.deployment = deployment
         return deployment
+
+    def _forget_old_chain(self) -> None:
+        """A new deployment is a new chain history (after its state was lost, e.g. anvil killed
+        before dumping it): the nodes' indexes and sent transactions belong to the old one and
+        would look like a reorg past any window. Keystores and staff passwords are kept; the
+        accounts are made again with the same passwords."""
+        for node in self.plan.nodes:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{node.database_path}{suffix}").unlink(missing_ok=True)
+        (self.data_dir / DEMO_MARKER).unlink(missing_ok=True)
 
     def start_nodes(
         self, timeout: float = 120.0, on_ready: Callable[[NodePlan], None] | None = None
