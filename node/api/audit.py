@@ -42,28 +42,19 @@ from sqlalchemy import Engine
 from node.api.errors import (
     ApiError,
     BadRequest,
-    Conflict,
     Forbidden,
     Unavailable,
-    Unprocessable,
 )
 from node.api.keys import CONFIG, STORE
+from node.api.sending import SenderSlot, open_sender, refusal_of, send_with
 from node.api.staff_auth import StaffUser, json_body, require_staff
-from node.chain.sender import (
-    OperatorKeyUnavailable,
-    SendFailed,
-    TransactionPending,
-    TransactionSender,
-    load_operator_key,
-)
 from node.projections import HANDLERS
 from node.store import StoreError, queries_audit
 from node.store.queries_audit import AuditFilter, AuditRow, Position, Scan
 from onelist.chain.client import ConsortiumClient
-from onelist.chain.deployment import CONTRACTS, load_deployment
+from onelist.chain.deployment import CONTRACTS
 from onelist.chain.revert import TransactionReverted
 from onelist.codes import SuspensionScope, exchange_code
-from onelist.errors import OnelistError
 
 __all__ = [
     "CSV_COLUMNS",
@@ -661,20 +652,12 @@ def parse_oversight(
 def oversight_refusal(exc: TransactionReverted) -> ApiError:
     """A revert of suspend/reinstate as an API error: 422 when the request cannot succeed, 409
     when the chain's present state refuses it; the message names the contract's error."""
-    name = exc.error_name or "reverted"
-    message = f"the chain refused it: {exc.revert}"
-    if name in REQUEST_FAULTS:
-        return Unprocessable(message, code="reverted")
-    return Conflict(message, code="reverted")
+    return refusal_of(exc, REQUEST_FAULTS.__contains__)
 
 
-@dataclass
-class Oversight:
+class Oversight(SenderSlot):
     """The regulator's sender (None on an exchange's node or without the regulator's key, with
     the reason)."""
-
-    sender: TransactionSender | None = None
-    problem: str = "the node has not started"
 
 
 OVERSIGHT = web.AppKey("audit_oversight", Oversight)
@@ -723,16 +706,9 @@ async def send_oversight(
             int(order.scope), order.subject_bytes32, order.reason_code, order.legal_basis_hash
         )
 
-    try:
-        outcome = await oversight.sender.send(
-            order.idempotency_key, build, requested_by=user.username
-        )
-    except TransactionReverted as exc:
-        raise oversight_refusal(exc) from None
-    except TransactionPending as exc:
-        raise Unavailable(exc.message, code="pending") from None
-    except SendFailed as exc:
-        raise Unavailable(f"the chain cannot take it now: {exc.message}", code="chain") from None
+    outcome = await send_with(
+        oversight.sender, order.idempotency_key, build, user.username, oversight_refusal
+    )
     log.info(
         "%s %s %s by %s (request %s): %s",
         order.action,
@@ -770,29 +746,9 @@ async def reinstate(request: web.Request) -> web.Response:
 async def _start_sender(app: web.Application) -> None:
     """On a regulator's node: unlock the regulator's key (``operator_keystore``) and make the
     sender. Without it the node serves everything else and the two routes answer 503."""
-    oversight = app[OVERSIGHT]
-    config = app[CONFIG]
-    if config.organisation != "regulator":
-        oversight.problem = "an exchange's node sends no regulator transactions"
-        return
-    try:
-        deployment = await asyncio.to_thread(load_deployment, config.deployment)
-        key = await asyncio.to_thread(
-            load_operator_key, config.operator_keystore, config.operator_passphrase_file
-        )
-    except OperatorKeyUnavailable as exc:
-        oversight.problem = f"the regulator's key is not available: {exc}"
-        log.warning("%s; suspensions cannot be sent", oversight.problem)
-        return
-    except OnelistError as exc:
-        oversight.problem = f"the deployment record cannot be read: {exc}"
-        log.warning("%s; suspensions cannot be sent", oversight.problem)
-        return
-    oversight.sender = TransactionSender(
-        deployment, config.rpc_url, key, app[STORE].engine, rpc_timeout=config.rpc_timeout
-    )
-    del key
-    log.info("suspensions are sent as regulator %s", oversight.sender.address)
+    exchange = app[CONFIG].organisation != "regulator"
+    refused = "an exchange's node sends no regulator transactions" if exchange else None
+    await open_sender(app, app[OVERSIGHT], key="regulator's", serves="suspensions", refused=refused)
 
 
 def add_routes(app: web.Application) -> None:

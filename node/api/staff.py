@@ -44,14 +44,12 @@ from node.api.errors import (
     Unprocessable,
 )
 from node.api.keys import CONFIG, STORE
+from node.api.sending import SenderSlot, open_sender, refusal_of, send_with
 from node.api.staff_auth import StaffUser, json_body, require_staff
+from node.api.submissions import exchange_label, parse_terms
 from node.chain.sender import (
-    OperatorKeyUnavailable,
-    SendFailed,
     SendOutcome,
-    TransactionPending,
     TransactionSender,
-    load_operator_key,
 )
 from node.projections.columns import POLICY_COLUMNS
 from node.store import staff as staff_store
@@ -61,11 +59,10 @@ from node.store.submissions import LicenceRequest, Submission
 from onelist import eip712
 from onelist.chain.client import ConsortiumClient
 from onelist.chain.connection import Transactable
-from onelist.chain.deployment import load_deployment
 from onelist.chain.revert import TransactionReverted
-from onelist.codes import ParticipantRole, exchange_code, exchange_code_text
+from onelist.codes import ParticipantRole, exchange_code
 from onelist.errors import OnelistError
-from onelist.records import TERMS_FIELDS, record_tuple, terms_tuple
+from onelist.records import record_tuple, terms_tuple
 
 __all__ = [
     "SENDER",
@@ -75,7 +72,6 @@ __all__ = [
     "read_submission",
     "record_from_row",
     "reject",
-    "terms_from_json",
 ]
 
 log = logging.getLogger("onelist.node.api.staff")
@@ -90,12 +86,10 @@ _DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also takes "²
 
 
 @dataclass
-class StaffDesk:
+class StaffDesk(SenderSlot):
     """What the desk holds for the application's life: the sender (None on a regulator's node
     or without an operator key, with the reason) and one lock per submission or licence."""
 
-    sender: TransactionSender | None = None
-    problem: str = "the node has not started"
     locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -141,46 +135,6 @@ def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "fingerprint": bytes.fromhex(str(row["fingerprint"]).removeprefix("0x")),
         "policy": policy,
     }
-
-
-def terms_from_json(value: object, where: str = "terms") -> dict[str, Any]:
-    """``LicenceTerms`` from JSON (bytes as 0x hex, as the licensee signed them); the granting
-    exchange may also be given as its code ("SH")."""
-    if not isinstance(value, dict):
-        raise BadRequest("must be an object of the licence terms", field=where)
-    known = {name for name, _ in TERMS_FIELDS}
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}", field=where)
-    terms: dict[str, Any] = {}
-    for name, typ in TERMS_FIELDS:
-        path = f"{where}.{name}"
-        if name not in value:
-            raise BadRequest("is required", field=path)
-        item = value[name]
-        if typ == "address":
-            if not isinstance(item, str) or not is_address(item):
-                raise BadRequest("must be an address", field=path)
-            terms[name] = to_checksum_address(item)
-        elif typ == "bool":
-            if not isinstance(item, bool):
-                raise BadRequest("must be true or false", field=path)
-            terms[name] = item
-        elif typ.startswith("bytes"):
-            size = int(typ.removeprefix("bytes"))
-            if name == "grantingExchange" and isinstance(item, str) and not item.startswith("0x"):
-                try:
-                    terms[name] = exchange_code(item)
-                except ValueError as exc:
-                    raise BadRequest(str(exc), field=path) from None
-            else:
-                terms[name] = _bytes(item, size, path)
-        else:
-            bits = int(typ.removeprefix("uint"))
-            if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item < 2**bits:
-                raise BadRequest(f"must be an integer from 0 to 2^{bits} - 1", field=path)
-            terms[name] = item
-    return terms
 
 
 def _manifest(document: Mapping[str, Any]) -> Manifest:
@@ -287,11 +241,7 @@ _REQUEST_FAULTS = (
 
 def refusal(exc: TransactionReverted) -> ApiError:
     """A contract's refusal as an API error: 422 when the request is at fault, else 409."""
-    name = exc.error_name or "reverted"
-    message = f"the chain refused it: {exc.revert}"
-    if any(word in name for word in _REQUEST_FAULTS):
-        return Unprocessable(message, code="reverted")
-    return Conflict(message, code="reverted")
+    return refusal_of(exc, lambda name: any(word in name for word in _REQUEST_FAULTS))
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -353,15 +303,7 @@ async def _send(
     username: str,
 ) -> SendOutcome:
     """Send through the node's sender, turning its failures into API errors."""
-    sender = _sender(request)
-    try:
-        return await sender.send(key, build, requested_by=username)
-    except TransactionReverted as exc:
-        raise refusal(exc) from None
-    except TransactionPending as exc:
-        raise Unavailable(exc.message, code="pending") from None
-    except SendFailed as exc:
-        raise Unavailable(f"the chain cannot take it now: {exc.message}", code="chain") from None
+    return await send_with(_sender(request), key, build, username, refusal)
 
 
 def _submission_summary(sub: Submission) -> dict[str, Any]:
@@ -421,24 +363,38 @@ async def _set_submission(
 # --------------------------------------------------------------------------- the review desk
 
 
-async def read_queue(
-    request: web.Request, query: Mapping[str, str]
-) -> tuple[list[Submission], int | None]:
-    """A page of the review queue for ``query`` (status, limit, before; 400 naming a bad one)
-    and the id to continue before (None on the last page). The staff pages read it too."""
-    store = submissions_store
-    status: str | None = query.get("status", "pending_review")
+async def _queue_page(
+    request: web.Request,
+    query: Mapping[str, str],
+    list_rows: Callable[..., list[Any]],
+    statuses: tuple[str, ...],
+    default: str,
+) -> tuple[list[Any], int | None]:
+    """A page of a queue (``list_rows``: the store's listing of submissions or licence requests)
+    for ``query`` (status, limit, before; 400 naming a bad one) and the id to continue before
+    (None on the last page)."""
+    status: str | None = query.get("status", default)
     if status == "all":
         status = None
-    elif status not in SUBMISSION_STATUSES:
-        known = ", ".join((*SUBMISSION_STATUSES, "all"))
+    elif status not in statuses:
+        known = ", ".join((*statuses, "all"))
         raise BadRequest(f"status must be one of {known}", field="status")
     limit = _query_int(query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
     before = _query_int(query, "before", None, 1, MAX_ID)
     rows = await asyncio.to_thread(
-        store.list_submissions, _engine(request), status=status, before=before, limit=limit + 1
+        list_rows, _engine(request), status=status, before=before, limit=limit + 1
     )
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+async def read_queue(
+    request: web.Request, query: Mapping[str, str]
+) -> tuple[list[Submission], int | None]:
+    """A page of the review queue for ``query`` and the id to continue before (None on the
+    last page). The staff pages read it too."""
+    return await _queue_page(
+        request, query, submissions_store.list_submissions, SUBMISSION_STATUSES, "pending_review"
+    )
 
 
 async def list_submissions(request: web.Request) -> web.Response:
@@ -696,12 +652,12 @@ async def grant_licence(request: web.Request) -> web.Response:
         raw_terms, acceptance_text = licence_request.terms, licence_request.acceptance
     else:
         raw_terms, acceptance_text = body.get("terms"), body.get("acceptance")
-    terms = terms_from_json(raw_terms)
+    terms = parse_terms(raw_terms)
     acceptance = _bytes(acceptance_text, 65, "acceptance")
     if terms["grantingExchange"] != exchange_code(organisation):
         raise Unprocessable(
             f"this node grants for {organisation}, the terms name "
-            f"{exchange_code_text(terms['grantingExchange'])}",
+            f"{exchange_label(terms['grantingExchange'])}",
             field="terms.grantingExchange",
         )
     sender = _sender(request)
@@ -776,20 +732,14 @@ def _licence_request_body(req: LicenceRequest) -> dict[str, Any]:
 async def list_licence_requests(request: web.Request) -> web.Response:
     """``GET /staff/licence-requests``: licensees' requests waiting for settlement and a grant."""
     await require_staff(request, "reviewer")
-    store = submissions_store
-    status: str | None = request.query.get("status", "pending")
-    if status == "all":
-        status = None
-    elif status not in LICENCE_REQUEST_STATUSES:
-        known = ", ".join((*LICENCE_REQUEST_STATUSES, "all"))
-        raise BadRequest(f"status must be one of {known}", field="status")
-    limit = _query_int(request.query, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    before = _query_int(request.query, "before", None, 1, MAX_ID)
-    rows = await asyncio.to_thread(
-        store.list_licence_requests, _engine(request), status=status, before=before, limit=limit + 1
+    rows, cursor = await _queue_page(
+        request,
+        request.query,
+        submissions_store.list_licence_requests,
+        LICENCE_REQUEST_STATUSES,
+        "pending",
     )
-    items = [_licence_request_body(r) for r in rows[:limit]]
-    cursor = items[-1]["id"] if len(rows) > limit else None
+    items = [_licence_request_body(r) for r in rows]
     return web.json_response({"items": items, "next_before": cursor})
 
 
@@ -825,33 +775,11 @@ async def reject_licence_request(request: web.Request) -> web.Response:
 
 
 async def _start_sender(app: web.Application) -> None:
-    desk = app[SENDER]
-    config = app[CONFIG]
-    if config.organisation == "regulator":
-        desk.problem = "a regulator's node sends no exchange transactions"
-        return
-    try:
-        deployment = await asyncio.to_thread(load_deployment, config.deployment)
-        key = await asyncio.to_thread(
-            load_operator_key, config.operator_keystore, config.operator_passphrase_file
-        )
-    except OperatorKeyUnavailable as exc:
-        desk.problem = f"the operator key is not available: {exc}"
-        log.warning("%s; the review desk cannot send transactions", desk.problem)
-        return
-    except OnelistError as exc:
-        desk.problem = f"the deployment record cannot be read: {exc}"
-        log.warning("%s; the review desk cannot send transactions", desk.problem)
-        return
-    desk.sender = TransactionSender(
-        deployment,
-        config.rpc_url,
-        key,
-        app[STORE].engine,
-        rpc_timeout=config.rpc_timeout,
+    regulator = app[CONFIG].organisation == "regulator"
+    refused = "a regulator's node sends no exchange transactions" if regulator else None
+    await open_sender(
+        app, app[SENDER], key="operator", serves="the review desk's transactions", refused=refused
     )
-    del key
-    log.info("the review desk sends as operator %s", desk.sender.address)
 
 
 def add_routes(app: web.Application) -> None:

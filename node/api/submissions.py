@@ -23,7 +23,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +31,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_keys.exceptions import BadSignature
 from eth_utils import is_address, to_checksum_address
+from sqlalchemy import Engine
 
 from listing.errors import DocumentError, ManifestError, SigningError
 from listing.files import parse_json
@@ -62,6 +63,7 @@ __all__ = [
     "SignatureProblem",
     "add_routes",
     "check_licence_terms",
+    "exchange_label",
     "parse_terms",
     "verify_listing_signature",
 ]
@@ -214,6 +216,16 @@ def _uint(value: Any, bits: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
         raise BadRequest(f"expected an integer 0 to 2**{bits} - 1", field=field)
     return value
+
+
+def exchange_label(raw: bytes) -> str:
+    """A ``bytes8`` exchange as a message shows it: its code, or 0x hex when the bytes are no
+    exchange code (signed terms may carry any eight bytes)."""
+    try:
+        text = exchange_code_text(raw)
+        return text if text == text.strip() and text.isprintable() else "0x" + raw.hex()
+    except UnicodeDecodeError:
+        return "0x" + raw.hex()
 
 
 def parse_terms(value: Any) -> dict[str, Any]:
@@ -574,36 +586,75 @@ async def post_submission(request: web.Request) -> web.Response:
     return _json(_submission_summary(submission), status=201 if created else 200)
 
 
-async def get_submissions(request: web.Request) -> web.Response:
-    """The provider's own submissions, newest first, with status and reasons."""
-    signed, _, _ = await _authenticate(request, ParticipantRole.provider)
+async def _own_page(
+    request: web.Request,
+    role: ParticipantRole,
+    statuses: Mapping[str, Any],
+    list_rows: Callable[..., list[Any]],
+    render: Callable[[Any], dict[str, Any]],
+) -> web.Response:
+    """A page of the signer's own submissions or licence requests (``list_rows`` of the store,
+    which takes the owner as its role's name), newest first."""
+    assert role.name is not None
+    signed, _, _ = await _authenticate(request, role)
     limit, before, status = _page(request)
-    if status is not None and status not in db.SUBMISSION_MOVES:
-        raise BadRequest(f"one of {', '.join(db.SUBMISSION_MOVES)}", field="status")
+    if status is not None and status not in statuses:
+        raise BadRequest(f"one of {', '.join(statuses)}", field="status")
     rows = await asyncio.to_thread(
-        db.list_submissions,
+        list_rows,
         request.app[STORE].engine,
-        provider=signed.account,
+        **{role.name: signed.account},
         status=status,
         before=before,
         limit=limit + 1,
     )
     page = rows[:limit]
     cursor = str(page[-1].id) if len(rows) > limit else None
-    return _json({"items": [_submission_summary(s) for s in page], "next_cursor": cursor})
+    return _json({"items": [render(row) for row in page], "next_cursor": cursor})
+
+
+async def _own_one(
+    request: web.Request,
+    role: ParticipantRole,
+    get_row: Callable[[Engine, int], Any],
+    owner: Callable[[Any], str],
+    render: Callable[[Any], dict[str, Any]],
+    what: str,
+) -> web.Response:
+    """One of the signer's own submissions or licence requests: 404 for none, 403 for another
+    participant's."""
+    signed, _, _ = await _authenticate(request, role)
+    found = await asyncio.to_thread(
+        get_row, request.app[STORE].engine, int(request.match_info["id"])
+    )
+    if found is None:
+        raise NotFound(f"no such {what}")
+    if owner(found) != signed.account:
+        raise Forbidden(f"another {role.name}'s {what}")
+    return _json(render(found))
+
+
+async def get_submissions(request: web.Request) -> web.Response:
+    """The provider's own submissions, newest first, with status and reasons."""
+    return await _own_page(
+        request,
+        ParticipantRole.provider,
+        db.SUBMISSION_MOVES,
+        db.list_submissions,
+        _submission_summary,
+    )
 
 
 async def get_submission(request: web.Request) -> web.Response:
     """One of the provider's submissions, with its manifest and signature."""
-    signed, _, _ = await _authenticate(request, ParticipantRole.provider)
-    found = await asyncio.to_thread(
-        db.get_submission, request.app[STORE].engine, int(request.match_info["id"])
+    return await _own_one(
+        request,
+        ParticipantRole.provider,
+        db.get_submission,
+        lambda s: str(s.provider),
+        _submission_detail,
+        "submission",
     )
-    if found is None:
-        raise NotFound("no such submission")
-    if found.provider != signed.account:
-        raise Forbidden("another provider's submission")
-    return _json(_submission_detail(found))
 
 
 # ----------------------------------------------------------------------------- licence requests
@@ -672,7 +723,7 @@ async def post_licence_request(request: web.Request) -> web.Response:
         raise Unprocessable(
             f"{organisation} does not grant licences", field="terms.grantingExchange"
         )
-    if exchange_code_text(terms["grantingExchange"]) != organisation:
+    if terms["grantingExchange"] != exchange_code(organisation):
         raise Unprocessable(
             f"this is {organisation}'s node; the terms name another granting exchange",
             field="terms.grantingExchange",
@@ -722,30 +773,21 @@ async def post_licence_request(request: web.Request) -> web.Response:
 
 async def get_licence_requests(request: web.Request) -> web.Response:
     """The licensee's own licence requests, newest first."""
-    signed, _, _ = await _authenticate(request, ParticipantRole.licensee)
-    limit, before, status = _page(request)
-    if status is not None and status not in db.LICENCE_REQUEST_MOVES:
-        raise BadRequest(f"one of {', '.join(db.LICENCE_REQUEST_MOVES)}", field="status")
-    rows = await asyncio.to_thread(
+    return await _own_page(
+        request,
+        ParticipantRole.licensee,
+        db.LICENCE_REQUEST_MOVES,
         db.list_licence_requests,
-        request.app[STORE].engine,
-        licensee=signed.account,
-        status=status,
-        before=before,
-        limit=limit + 1,
+        _licence_request_json,
     )
-    page = rows[:limit]
-    cursor = str(page[-1].id) if len(rows) > limit else None
-    return _json({"items": [_licence_request_json(r) for r in page], "next_cursor": cursor})
 
 
 async def get_licence_request(request: web.Request) -> web.Response:
-    signed, _, _ = await _authenticate(request, ParticipantRole.licensee)
-    found = await asyncio.to_thread(
-        db.get_licence_request, request.app[STORE].engine, int(request.match_info["id"])
+    return await _own_one(
+        request,
+        ParticipantRole.licensee,
+        db.get_licence_request,
+        lambda r: str(r.licensee),
+        _licence_request_json,
+        "licence request",
     )
-    if found is None:
-        raise NotFound("no such licence request")
-    if found.licensee != signed.account:
-        raise Forbidden("another licensee's request")
-    return _json(_licence_request_json(found))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from node.store import schema
@@ -313,48 +313,32 @@ def create_submission(engine: Engine, new: NewSubmission, *, now: int) -> tuple[
     submission comes back unchanged, as ``(submission, False)``.
     """
     t = submissions
-    with write_transaction(engine) as connection:
-        existing = (
-            connection.execute(
-                select(t).where(
-                    t.c.provider == new.provider,
-                    t.c.manifest_hash == new.manifest_hash,
-                    t.c.version == new.version,
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if existing is not None:
-            return _submission(existing), False
-        result = connection.execute(
-            insert(t).values(
-                provider=new.provider,
-                home_exchange=new.home_exchange,
-                listing_id=new.listing_id,
-                version=new.version,
-                product_ref=new.product_ref,
-                title=new.title,
-                manifest_hash=new.manifest_hash,
-                manifest=dumps(new.manifest),
-                signature=dumps(new.signature),
-                fingerprint=None if new.fingerprint is None else dumps(new.fingerprint),
-                findings=dumps(new.findings),
-                status="pending_review",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        (new_id,) = result.inserted_primary_key or (None,)
-        row = connection.execute(select(t).where(t.c.id == new_id)).mappings().one()
-        return _submission(row), True
+    same = and_(
+        t.c.provider == new.provider,
+        t.c.manifest_hash == new.manifest_hash,
+        t.c.version == new.version,
+    )
+    values = {
+        "provider": new.provider,
+        "home_exchange": new.home_exchange,
+        "listing_id": new.listing_id,
+        "version": new.version,
+        "product_ref": new.product_ref,
+        "title": new.title,
+        "manifest_hash": new.manifest_hash,
+        "manifest": dumps(new.manifest),
+        "signature": dumps(new.signature),
+        "fingerprint": None if new.fingerprint is None else dumps(new.fingerprint),
+        "findings": dumps(new.findings),
+        "status": "pending_review",
+        "created_at": now,
+        "updated_at": now,
+    }
+    return _insert_once(engine, t, same, values, _submission)
 
 
 def get_submission(engine: Engine, submission_id: int) -> Submission | None:
-    t = submissions
-    with read_connection(engine) as connection:
-        row = connection.execute(select(t).where(t.c.id == submission_id)).mappings().first()
-    return None if row is None else _submission(row)
+    return _get(engine, submissions, submission_id, _submission)
 
 
 def list_submissions(
@@ -368,16 +352,7 @@ def list_submissions(
     """Submissions newest first: a provider's own (or everyone's, for the staff), optionally
     of one status, with ids below ``before`` (the previous page's last id)."""
     t = submissions
-    query = select(t).order_by(t.c.id.desc()).limit(limit)
-    if provider is not None:
-        query = query.where(t.c.provider == provider)
-    if status is not None:
-        query = query.where(t.c.status == status)
-    if before is not None:
-        query = query.where(t.c.id < before)
-    with read_connection(engine) as connection:
-        rows = connection.execute(query).mappings().all()
-    return [_submission(row) for row in rows]
+    return _list(engine, t, t.c.provider, provider, status, before, limit, _submission)
 
 
 def previous_version(engine: Engine, submission: Submission) -> Submission | None:
@@ -426,23 +401,10 @@ def set_submission_status(
     reason, ``listed`` with the listing's id and transaction. None when there is no such id;
     :class:`StatusChangeError` for an unknown status or a move from a final one. Setting the
     current status again only updates the reason, listing id and transaction given."""
-    t = submissions
-    stamp = int(time.time()) if now is None else now
-    with write_transaction(engine) as connection:
-        current = connection.execute(select(t.c.status).where(t.c.id == id)).scalar()
-        if current is None:
-            return None
-        _check_move(SUBMISSION_MOVES, current, status, "submission")
-        values: dict[str, Any] = {"status": status, "updated_at": stamp}
-        if reason is not None:
-            values["reason"] = reason
-        if listing_id is not None:
-            values["listing_id"] = listing_id.lower()
-        if tx is not None:
-            values["tx_hash"] = tx.lower()
-        connection.execute(update(t).where(t.c.id == id).values(**values))
-        row = connection.execute(select(t).where(t.c.id == id)).mappings().one()
-        return _submission(row)
+    values: dict[str, Any] = {"reason": reason, "tx_hash": None if tx is None else tx.lower()}
+    values["listing_id"] = None if listing_id is None else listing_id.lower()
+    move = (SUBMISSION_MOVES, "submission")
+    return _set_status(engine, submissions, move, id, status, values, now, _submission)
 
 
 # ----------------------------------------------------------------------------- licence requests
@@ -454,36 +416,23 @@ def create_licence_request(
     """Store a licence request as ``pending``; idempotent by licence id (the terms' digest):
     the same signed terms again return the stored request, as ``(request, False)``."""
     t = licence_requests
-    with write_transaction(engine) as connection:
-        existing = (
-            connection.execute(select(t).where(t.c.licence_id == new.licence_id)).mappings().first()
-        )
-        if existing is not None:
-            return _licence_request(existing), False
-        result = connection.execute(
-            insert(t).values(
-                licensee=new.licensee,
-                listing_id=new.listing_id,
-                version=new.version,
-                granting_exchange=new.granting_exchange,
-                licence_id=new.licence_id,
-                terms=dumps(new.terms),
-                acceptance=new.acceptance,
-                status="pending",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        (new_id,) = result.inserted_primary_key or (None,)
-        row = connection.execute(select(t).where(t.c.id == new_id)).mappings().one()
-        return _licence_request(row), True
+    values = {
+        "licensee": new.licensee,
+        "listing_id": new.listing_id,
+        "version": new.version,
+        "granting_exchange": new.granting_exchange,
+        "licence_id": new.licence_id,
+        "terms": dumps(new.terms),
+        "acceptance": new.acceptance,
+        "status": "pending",
+        "created_at": now,
+        "updated_at": now,
+    }
+    return _insert_once(engine, t, t.c.licence_id == new.licence_id, values, _licence_request)
 
 
 def get_licence_request(engine: Engine, request_id: int) -> LicenceRequest | None:
-    t = licence_requests
-    with read_connection(engine) as connection:
-        row = connection.execute(select(t).where(t.c.id == request_id)).mappings().first()
-    return None if row is None else _licence_request(row)
+    return _get(engine, licence_requests, request_id, _licence_request)
 
 
 def list_licence_requests(
@@ -496,16 +445,7 @@ def list_licence_requests(
 ) -> list[LicenceRequest]:
     """Licence requests newest first, as :func:`list_submissions`."""
     t = licence_requests
-    query = select(t).order_by(t.c.id.desc()).limit(limit)
-    if licensee is not None:
-        query = query.where(t.c.licensee == licensee)
-    if status is not None:
-        query = query.where(t.c.status == status)
-    if before is not None:
-        query = query.where(t.c.id < before)
-    with read_connection(engine) as connection:
-        rows = connection.execute(query).mappings().all()
-    return [_licence_request(row) for row in rows]
+    return _list(engine, t, t.c.licensee, licensee, status, before, limit, _licence_request)
 
 
 def set_licence_request_status(
@@ -519,18 +459,88 @@ def set_licence_request_status(
 ) -> LicenceRequest | None:
     """Move a licence request on: ``granted`` (with the grant's transaction) or ``rejected``
     (with a reason); as :func:`set_submission_status`."""
-    t = licence_requests
+    values = {"reason": reason, "tx_hash": None if tx is None else tx.lower()}
+    move = (LICENCE_REQUEST_MOVES, "licence request")
+    return _set_status(engine, licence_requests, move, id, status, values, now, _licence_request)
+
+
+# ----------------------------------------------------------------------------- shared by both
+#
+# Submissions and licence requests are both queues of signed requests with an id, an owner, a
+# status that moves on, and an idempotent insert: one implementation serves the two tables.
+
+_Row = TypeVar("_Row")
+
+
+def _insert_once(
+    engine: Engine,
+    t: Table,
+    same: ColumnElement[bool],
+    values: Mapping[str, Any],
+    convert: Callable[[RowMapping], _Row],
+) -> tuple[_Row, bool]:
+    """Insert ``values`` unless a row matching ``same`` exists: ``(row, True)`` for the new
+    one, ``(row, False)`` for the one already there."""
+    with write_transaction(engine) as connection:
+        existing = connection.execute(select(t).where(same)).mappings().first()
+        if existing is not None:
+            return convert(existing), False
+        result = connection.execute(insert(t).values(**values))
+        (new_id,) = result.inserted_primary_key or (None,)
+        row = connection.execute(select(t).where(t.c.id == new_id)).mappings().one()
+        return convert(row), True
+
+
+def _get(engine: Engine, t: Table, id: int, convert: Callable[[RowMapping], _Row]) -> _Row | None:
+    with read_connection(engine) as connection:
+        row = connection.execute(select(t).where(t.c.id == id)).mappings().first()
+    return None if row is None else convert(row)
+
+
+def _list(
+    engine: Engine,
+    t: Table,
+    owner_column: ColumnElement[str],
+    owner: str | None,
+    status: str | None,
+    before: int | None,
+    limit: int,
+    convert: Callable[[RowMapping], _Row],
+) -> list[_Row]:
+    """Rows newest first, optionally of one owner and one status, with ids below ``before``."""
+    query = select(t).order_by(t.c.id.desc()).limit(limit)
+    if owner is not None:
+        query = query.where(owner_column == owner)
+    if status is not None:
+        query = query.where(t.c.status == status)
+    if before is not None:
+        query = query.where(t.c.id < before)
+    with read_connection(engine) as connection:
+        rows = connection.execute(query).mappings().all()
+    return [convert(row) for row in rows]
+
+
+def _set_status(
+    engine: Engine,
+    t: Table,
+    move: tuple[Mapping[str, frozenset[str]], str],
+    id: int,
+    status: str,
+    values: Mapping[str, Any],
+    now: int | None,
+    convert: Callable[[RowMapping], _Row],
+) -> _Row | None:
+    """Move row ``id`` to ``status`` if ``move`` (the moves, what the row is called) allows
+    it, also setting the ``values`` given (None: left as it is)."""
+    moves, what = move
     stamp = int(time.time()) if now is None else now
     with write_transaction(engine) as connection:
         current = connection.execute(select(t.c.status).where(t.c.id == id)).scalar()
         if current is None:
             return None
-        _check_move(LICENCE_REQUEST_MOVES, current, status, "licence request")
-        values: dict[str, Any] = {"status": status, "updated_at": stamp}
-        if reason is not None:
-            values["reason"] = reason
-        if tx is not None:
-            values["tx_hash"] = tx.lower()
-        connection.execute(update(t).where(t.c.id == id).values(**values))
+        _check_move(moves, current, status, what)
+        changes = {name: value for name, value in values.items() if value is not None}
+        changes.update(status=status, updated_at=stamp)
+        connection.execute(update(t).where(t.c.id == id).values(**changes))
         row = connection.execute(select(t).where(t.c.id == id)).mappings().one()
-        return _licence_request(row)
+        return convert(row)

@@ -32,8 +32,9 @@ from node.api.app import create_app
 from node.api.errors import BadRequest
 from node.api.keys import STORE
 from node.api.openapi import document
-from node.api.staff import SENDER, add_routes, refusal, terms_from_json
+from node.api.staff import SENDER, add_routes, refusal
 from node.api.staff_auth import COOKIE, CSRF_HEADER, add_staff_user, require_staff
+from node.api.submissions import parse_terms
 from node.chain.sender import SendFailed, TransactionSender
 from node.store import open_engine, upgrade
 from node.store.migrate import downgrade
@@ -658,7 +659,7 @@ _DROP = object()
         (_with(), None),
         (_with(grantingExchange="SH"), None),
         (_with(deadline=_DROP), "terms.deadline"),
-        (_with(extra=1), "terms"),
+        (_with(extra=1), "terms.extra"),
         (_with(priceFen=True), "terms.priceFen"),
         (_with(priceFen=2**64), "terms.priceFen"),
         (_with(modelTraining=0), "terms.modelTraining"),
@@ -683,16 +684,16 @@ _DROP = object()
         "terms that are not an object are refused",
     ],
 )
-def test_terms_from_json(terms: object, field: str | None) -> None:
+def test_parse_terms(terms: object, field: str | None) -> None:
     if field is None:
-        parsed = terms_from_json(terms)
+        parsed = parse_terms(terms)
         assert parsed["grantingExchange"] == exchange_code("SH")
         assert parsed["listingId"] == b"\x01" * 32 and parsed["licensee"] == to_checksum_address(
             "0x" + "ab" * 20
         )
     else:
         with pytest.raises(BadRequest) as caught:
-            terms_from_json(terms)
+            parse_terms(terms)
         assert caught.value.field == field
 
 
