@@ -33,9 +33,9 @@ from node.api.staff_auth import StaffUser
 from node.store.queries_audit import AuditRow
 from node.web import staff_forms
 from node.web.params import pagination
-from node.web.render import PREFIX, page, render
+from node.web.render import PREFIX, render
 from node.web.staff.access import EXPLORER, may_read_audit, may_suspend
-from node.web.staff.session import checked_form, page_user, token_for
+from node.web.staff.session import checked_form, page_user, staff_page, token_for
 
 __all__ = ["add_routes"]
 
@@ -111,14 +111,14 @@ def _organisation(request: web.Request) -> str:
     return request.app[CONFIG].organisation
 
 
-@page
+@staff_page
 async def trail(request: web.Request) -> web.StreamResponse:
     """``GET /web/audit?actor=&exchange=&listing=&event=&time_from=&time_to=&cursor=``."""
     user = await _reader(request)
     return await _trail(request, user, staff_forms.filter_query(request.query))
 
 
-@page
+@staff_page
 async def block_events(request: web.Request) -> web.StreamResponse:
     """``GET /web/audit/block/{n}``: every event of one block."""
     user = await _reader(request)
@@ -129,7 +129,7 @@ async def block_events(request: web.Request) -> web.StreamResponse:
     return await _trail(request, user, query, heading=("block", text), filters=False)
 
 
-@page
+@staff_page
 async def tx_events(request: web.Request) -> web.StreamResponse:
     """``GET /web/audit/tx/{hash}?block=n``: the events of one transaction (its block, which
     every link here carries, bounds the search: the trail is not indexed by transaction)."""
@@ -184,7 +184,7 @@ def _order(action: str, form: MultiDict[str]) -> OversightRequest:
     return parse_oversight(action, staff_forms.oversight_body(action, form))
 
 
-@page
+@staff_page
 async def oversight_form(request: web.Request) -> web.StreamResponse:
     """``GET /web/audit/{suspend|reinstate}[?scope=&subject=]``: the form (prefilled from a
     link)."""
@@ -202,7 +202,7 @@ async def oversight_form(request: web.Request) -> web.StreamResponse:
     )
 
 
-@page
+@staff_page
 async def oversight_confirm(request: web.Request) -> web.StreamResponse:
     """``POST /web/audit/{action}/confirm``: exactly what will be sent, for a second look. The
     request id is made here, so confirming twice sends once."""
@@ -234,7 +234,7 @@ async def oversight_confirm(request: web.Request) -> web.StreamResponse:
     )
 
 
-@page
+@staff_page
 async def oversight_send(request: web.Request) -> web.StreamResponse:
     """``POST /web/audit/{action}``: send it with the regulator's key and show the outcome
     (the transaction and its block, or the contract's refusal)."""

@@ -22,9 +22,9 @@ from node.store.schema_submissions import SUBMISSION_STATUSES
 from node.store.submissions import previous_version
 from node.web import staff_forms
 from node.web.manifest_diff import changed_rows, diff_manifests
-from node.web.render import PREFIX, page, render
+from node.web.render import PREFIX, render
 from node.web.staff.access import DESK, may_review
-from node.web.staff.session import checked_form, page_user, token_for
+from node.web.staff.session import checked_form, page_user, staff_page, token_for
 
 __all__ = ["add_routes"]
 
@@ -48,7 +48,7 @@ def _submission_id(request: web.Request) -> int:
     return int(text)
 
 
-@page
+@staff_page
 async def queue(request: web.Request) -> web.StreamResponse:
     """``GET /web/desk[?status=&before=]``: the queue, newest first (default: pending review)."""
     user = await _reviewer(request)
@@ -102,7 +102,7 @@ async def _detail(
     )
 
 
-@page
+@staff_page
 async def detail(request: web.Request) -> web.StreamResponse:
     """``GET /web/desk/submissions/{id}``: findings, the manifest beside the previous
     version's, the forms, and the listing transaction's outcome."""
@@ -116,7 +116,7 @@ def _done(submission_id: int, what: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
-@page
+@staff_page
 async def approve_page(request: web.Request) -> web.StreamResponse:
     """``POST /web/desk/submissions/{id}/approve``: list it on chain and wait for the receipt;
     a refusal of the chain is shown on the submission's page with the contract's error."""
@@ -132,7 +132,7 @@ async def approve_page(request: web.Request) -> web.StreamResponse:
     return _done(submission_id, "approved")
 
 
-@page
+@staff_page
 async def reject_page(request: web.Request) -> web.StreamResponse:
     """``POST /web/desk/submissions/{id}/reject`` {reason}: final."""
     user = await _reviewer(request)

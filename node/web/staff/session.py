@@ -4,6 +4,7 @@ the same table, the same expiry, so a sign-in on a page signs in the API too and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -16,10 +17,32 @@ from node.api.keys import CONFIG
 from node.api.staff_auth import StaffUser, session_id, signed_in
 from node.store.errors import StoreError
 from node.web import csrf, i18n
-from node.web.render import language
+from node.web.render import Handler, language, page
 from node.web.staff.access import SIGN_IN, nav_links
 
-__all__ = ["checked_form", "form_fields", "nav_context", "page_user", "token_for"]
+__all__ = [
+    "checked_form",
+    "form_fields",
+    "nav_context",
+    "page_user",
+    "staff_page",
+    "token_for",
+]
+
+
+def staff_page(handler: Handler) -> Handler:
+    """``handler`` as a page (:func:`node.web.render.page`: errors become pages) whose answer
+    no cache keeps: a staff page shows what only its user may see, and after signing out the
+    back button must not bring it back."""
+    shown = page(handler)
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        response = await shown(request)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapped
 
 
 async def page_user(

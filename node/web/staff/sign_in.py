@@ -16,9 +16,9 @@ from node.api.staff_auth import (
     signed_in,
 )
 from node.web import csrf, i18n, staff_forms
-from node.web.render import language, page, render
+from node.web.render import language, render
 from node.web.staff.access import SIGN_IN, home, safe_next
-from node.web.staff.session import checked_form, form_fields, page_user
+from node.web.staff.session import checked_form, form_fields, page_user, staff_page
 
 __all__ = ["add_routes"]
 
@@ -68,13 +68,13 @@ async def _form(
     return response
 
 
-@page
+@staff_page
 async def sign_in_page(request: web.Request) -> web.StreamResponse:
     """``GET /web/staff/sign-in``: the form."""
     return await _form(request)
 
 
-@page
+@staff_page
 async def sign_in(request: web.Request) -> web.StreamResponse:
     """``POST /web/staff/sign-in``: check the form's token (bound to the pre-session cookie,
     which a cross-site form never carries), then the password, then open the session."""
@@ -102,7 +102,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@page
+@staff_page
 async def sign_out(request: web.Request) -> web.StreamResponse:
     """``POST /web/staff/sign-out`` (CSRF-checked): end the session, back to the sign-in page."""
     user = await page_user(request, lambda roles, organisation: True, "")
