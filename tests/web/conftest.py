@@ -22,11 +22,12 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright
 
 from node.api.app import create_app
 from tests.node.conftest import Consortium, caught_up, consortium, node_config
@@ -98,6 +99,23 @@ async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterato
     options.update(getattr(request, "param", {}))
     context = await browser.new_context(**options)
     tab = await context.new_page()
+    fetched: list[str] = []
+    failed: list[str] = []
+    errors: list[str] = []
+
+    def on_response(response: Response) -> None:
+        # A page's own status is the test's business (a 404 page is meant); its parts must load.
+        if response.status >= 400 and response.request.resource_type != "document":
+            failed.append(f"{response.status} {response.url}")
+
+    def on_console(message: ConsoleMessage) -> None:
+        # The browser reports each failed load here too: on_response has those.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    context.on("request", lambda r: fetched.append(r.url))
+    context.on("response", on_response)
+    tab.on("console", on_console)
     try:
         yield tab
     finally:
@@ -107,3 +125,9 @@ async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterato
             await tab.screenshot(path=str(folder / "final.png"), full_page=True)
         finally:
             await context.close()
+    # Every page works offline: nothing is fetched from anywhere but the node, no part of a
+    # page is missing, and nothing (a style the CSP blocks, a script) fails in the console.
+    elsewhere = [url for url in fetched if urlsplit(url).hostname not in ("127.0.0.1", None)]
+    assert not elsewhere, f"fetched from elsewhere than the node: {elsewhere}"
+    assert not failed, f"parts of the page failed to load: {failed}"
+    assert not errors, f"the browser's console shows errors: {errors}"

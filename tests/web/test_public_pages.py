@@ -3,6 +3,8 @@ switch to English, the disclosure's charts, a phone's width, an unknown listing.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -150,3 +152,23 @@ async def test_a_suspended_listing_shows_it_is_suspended_until_reinstated(
     await expect(page.get_by_text("暂停，直至恢复").first).to_be_visible()
     await expect(page.locator(".badges .grade-important")).to_have_text("重要数据")
     await expect(page.locator(".timeline li").first).to_contain_text("暂停")
+
+
+async def test_the_stylesheet_is_cached_for_a_year_under_its_versioned_address(site: Site) -> None:
+    page_html = await (await site.client.get("/web/")).text()
+    match = re.search(r'href="(/web/static/style\.css\?v=[0-9a-f]{12})"', page_html)
+    assert match is not None
+    versioned = await site.client.get(match[1])
+    assert versioned.status == 200 and versioned.content_type == "text/css"
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    stale = await site.client.get("/web/static/style.css?v=000000000000")
+    assert stale.headers["Cache-Control"] == "no-cache"
+    for missing in ("/web/static/nothing.css", "/web/static/..%2f__init__.py"):
+        response = await site.client.get(missing)
+        assert response.status == 404 and response.content_type == "text/html"
+
+
+async def test_the_root_leads_to_the_catalogue(site: Site) -> None:
+    for path in ("/", "/web"):
+        response = await site.client.get(path, allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"] == "/web/"
