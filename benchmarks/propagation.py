@@ -2,14 +2,15 @@
 
     .venv/bin/python benchmarks/propagation.py [--listings 1000] [--chain ganache|anvil]
         [--in-flight 64] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-        [--poll-interval 0.5] [--no-ws]
+        [--poll-interval 0.5] [--no-ws] [--block-time SECONDS] [--warmup 3]
 
 Starts a local chain (ganache by default), deploys the founding consortium of
 ``config/consortium.example.toml``, registers a provider, and runs SH's and ZJ's nodes as two
 ``onelist node run --config …`` processes with generated configs (each its own index: a SQLite
 file, or with ``--postgres`` a PostgreSQL database created and dropped here; the chain's
 websocket for new heads, as a deployment on Besu would use; ``poll_interval`` 0.5 s, the
-default). Then, twice ``--listings`` listings:
+default; ``--block-time`` makes the chain seal a block every few seconds, as QBFT does, instead
+of one per transaction). Then, twice ``--listings`` listings:
 
 - sequential: SH's operator lists one product at a time, each waiting for its receipt;
 - pipelined: up to ``--in-flight`` listing transactions in flight at once.
@@ -175,8 +176,8 @@ class Setup:
     provider_key: str
 
 
-def start_consortium(backend: Backend, folder: Path) -> Setup:
-    chain = LocalChain(backend).start()
+def start_consortium(backend: Backend, folder: Path, block_time: int | None = None) -> Setup:
+    chain = LocalChain(backend, block_time=block_time).start()
     try:
         w3 = connect(chain.url, chain.chain_id)
         keys = dev_private_keys()
@@ -412,6 +413,7 @@ async def measure(
         "sequential_per_s": seq["per_s"],
         "context": {
             "chain": args.chain,
+            "block_time_s": args.block_time,
             "index": "postgresql" if args.postgres else "sqlite",
             "new_heads": "none (polling)" if args.no_ws else "websocket",
             "poll_interval_s": args.poll_interval,
@@ -437,17 +439,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warmup", type=int, default=3, help="listings made first and not measured"
     )
+    parser.add_argument(
+        "--block-time",
+        type=int,
+        help="seconds between blocks, as QBFT seals them (default: a block per transaction)",
+    )
     parser.add_argument("--no-ws", action="store_true", help="no websocket: the nodes poll")
     args = parser.parse_args(argv)
     if args.listings < 1 or args.in_flight < 1 or args.warmup < 1:
         parser.error("--listings, --in-flight and --warmup must be at least 1")
+    if args.block_time is not None and args.chain == "ganache":
+        # ganache 7 with a block time counts no pooled transaction in the pending nonce and
+        # refuses concurrent sends from the node's sender ("transaction underpriced").
+        parser.error("--block-time needs --chain anvil")
     progress = Progress()
     try:
         with tempfile.TemporaryDirectory(prefix="onelist-propagation-") as tmp:
             folder = Path(tmp)
             progress.say(f"starting {args.chain} and deploying the consortium")
             backend = next(b for b in BACKENDS if b == args.chain)
-            setup = start_consortium(backend, folder)
+            setup = start_consortium(backend, folder, args.block_time)
             try:
                 result = asyncio.run(measure(setup, args, folder, progress))
             finally:

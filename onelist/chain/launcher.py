@@ -3,8 +3,9 @@
 Why: tests, demos and ``onelist up`` need a real EVM that behaves the same on every machine and
 needs no network. Both backends are configured alike: the well-known development mnemonic,
 20 funded accounts, a 30,000,000 gas limit, the shanghai hardfork (the EVM version the contracts
-are compiled for) and instant mining. Either can keep its state in a data directory so a later
-run resumes where the last one stopped.
+are compiled for) and instant mining, or with ``block_time`` a block every few seconds as a QBFT
+network seals them (for measurements that must see block times). Either can keep its state in a
+data directory so a later run resumes where the last one stopped.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class LocalChain:
         data_dir: Path | None = None,
         host: str = "127.0.0.1",
         root: Path | None = None,
+        block_time: int | None = None,
         startup_timeout: float = 60.0,
         stop_timeout: float = 15.0,
     ) -> None:
@@ -109,6 +111,8 @@ class LocalChain:
         self.chain_id = chain_id if chain_id is not None else DEFAULT_CHAIN_IDS[backend]
         self.data_dir = data_dir.resolve() if data_dir is not None else None
         self.root = (root or repo_root()).resolve()
+        # Seconds between blocks, as a QBFT network seals them; None mines each transaction at once.
+        self.block_time = block_time
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self._process: subprocess.Popen[bytes] | None = None
@@ -136,9 +140,12 @@ class LocalChain:
                 "--chain.networkId", str(self.chain_id),
                 "--chain.hardfork", HARDFORK,
                 "--miner.blockGasLimit", str(GAS_LIMIT),
-                "--miner.instamine", "eager",
                 "--logging.quiet",
             ]  # fmt: skip
+            if self.block_time is None:
+                cmd += ["--miner.instamine", "eager"]
+            else:
+                cmd += ["--miner.blockTime", str(self.block_time)]
             if self.data_dir is not None:
                 cmd += ["--database.dbPath", str(self.data_dir)]
             return cmd
@@ -154,6 +161,8 @@ class LocalChain:
             "--gas-limit", str(GAS_LIMIT),
             "--quiet",
         ]  # fmt: skip
+        if self.block_time is not None:
+            cmd += ["--block-time", str(self.block_time)]
         if self.data_dir is not None:
             cmd += ["--state", str(self.data_dir / ANVIL_STATE_FILE)]
         return cmd
