@@ -384,6 +384,66 @@ async def test_a_refused_reinstatement_names_the_contracts_error_then_one_goes_t
     await expect(page.locator(".badge.status-suspended")).to_have_count(0)
 
 
+BAD_DESK = [
+    ("/web/desk?status=bogus", 400, "status"),
+    ("/web/desk?before=x", 400, "before"),
+    ("/web/desk/submissions/abc", 404, None),
+    ("/web/desk/submissions/999999", 404, None),
+]
+BAD_TRAIL = [
+    ("/web/audit?actor=0x123", 400, "actor"),
+    ("/web/audit?exchange=not-a-code", 400, "exchange"),
+    ("/web/audit?event=Nonsense", 400, "event"),
+    ("/web/audit?time_from=yesterday", 400, "time_from"),
+    ("/web/audit?time_from=2026-01-02T00:00&time_to=2026-01-01T00:00", 400, "time_from"),
+    ("/web/audit?cursor=bogus", 400, "cursor"),
+    ("/web/audit?limit=100000", 400, "limit"),
+    ("/web/audit/block/x", 404, None),
+    ("/web/audit/tx/0x" + "ab" * 32, 400, "block"),
+    ("/web/audit/tx/0x" + "ab" * 32 + "?block=x", 400, "block"),
+    ("/web/audit/tx/0x12?block=1", 404, None),
+    ("/web/audit/pause", 404, None),
+]
+
+
+async def _refused(page: Page, node: Node, cases: list[tuple[str, int, str | None]]) -> None:
+    for path, status, field in cases:
+        response = await page.goto(node.url(path))
+        assert response is not None and response.status == status, path
+        assert "text/html" in response.headers["content-type"], path
+        await expect(page.locator(".status-code")).to_have_text(str(status))
+        if field is not None:
+            await expect(page.locator(".error code")).to_have_text(field)
+
+
+async def test_bad_input_is_a_400_page_naming_the_field(page: Page, nodes: Nodes) -> None:
+    await sign_in(page, nodes.sh, "alice", "/web/desk")
+    await _refused(page, nodes.sh, BAD_DESK)
+    await sign_in(page, nodes.regulator, "rita", "/web/audit")
+    await _refused(page, nodes.regulator, BAD_TRAIL)
+    # A suspension form the browser's own checks would stop, posted anyway.
+    await page.goto(nodes.regulator.url("/web/audit/suspend"))
+    token = await page.locator("input[name=csrf_token]").first.get_attribute("value")
+    form = {
+        "csrf_token": str(token),
+        "scope": "listing",
+        "subject": "0x12",
+        "reason_code": "3",
+        "legal_basis": LEGAL_BASIS,
+    }
+    for changes, field in (
+        ({}, "subject"),
+        ({"subject": nodes.listed_id, "reason_code": "70000"}, "reason_code"),
+        ({"subject": nodes.listed_id, "scope": "planet"}, "scope"),
+        ({"subject": nodes.listed_id, "until": "soon"}, "until"),
+    ):
+        answer = await page.request.post(
+            nodes.regulator.url("/web/audit/suspend/confirm"), form={**form, **changes}
+        )
+        assert answer.status == 400, changes
+        assert f"<code>{field}</code>" in await answer.text()
+
+
 # ----------------------------------------------------------------------------- who may see
 
 
@@ -441,5 +501,6 @@ async def test_sign_in_refusals_and_sign_out(page: Page, nodes: Nodes) -> None:
     assert session["httpOnly"] and session["sameSite"] == "Strict"
     await page.get_by_role("button", name="退出登录").click()
     await expect(page.get_by_text("已退出登录。")).to_be_visible()
-    await page.goto(nodes.sh.url("/web/desk"))
+    response = await page.goto(nodes.sh.url("/web/desk"))
     await expect(page).to_have_url(re.compile(r"/web/staff/sign-in\?next="))
+    assert response is not None and response.headers["cache-control"] == "no-store"
