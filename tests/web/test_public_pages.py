@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from node.api.catalogue import SEARCH_PARAMETERS
+
 from .conftest import Site
 
 
@@ -172,3 +174,44 @@ async def test_the_root_leads_to_the_catalogue(site: Site) -> None:
     for path in ("/", "/web"):
         response = await site.client.get(path, allow_redirects=False)
         assert response.status == 302 and response.headers["Location"] == "/web/"
+
+
+HOSTILE_VALUES = (
+    "",
+    " ",
+    "交通",
+    "<script>alert(1)</script>",
+    "x" * 3000,
+    "-1",
+    "1e9",
+    "99999999999999999999999",
+    "\x00",
+    "１２",
+    "0x" + "g" * 64,
+    "2026-00",
+    "%ff",
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "names"),
+    [
+        ("/web/", (*SEARCH_PARAMETERS, "lang", "back", "bogus")),
+        ("/web/disclosure", ("from", "to", "listings", "lang", "bogus")),
+        ("/web/listings/" + "0x" + "ab" * 32, ("lang", "bogus")),
+    ],
+)
+async def test_no_parameter_makes_a_page_fail_or_echo_markup(
+    site: Site, path: str, names: tuple[str, ...]
+) -> None:
+    """Every parameter with every hostile value, alone and given twice: a page or a 400/404
+    page, HTML, never a 5xx, never the markup it was sent."""
+    for name in names:
+        for value in HOSTILE_VALUES:
+            for times in (1, 2):
+                params = [(name, value)] * times
+                response = await site.client.get(path, params=params)
+                body = await response.text()
+                assert response.status in (200, 400, 404), (name, value, times, body[:300])
+                assert response.content_type == "text/html", (name, value)
+                assert "<script>alert" not in body, (name, value)
