@@ -159,7 +159,9 @@ async def render(
     for provider in request.app[CONTEXT]:
         values.update(await provider(request))
     values.update(context or {})
-    html = request.app[ENVIRONMENT].get_template(template).render(values)
+    # Rendered in a worker thread, as the API encodes its JSON: the event loop only sends.
+    compiled = request.app[ENVIRONMENT].get_template(template)
+    html = await asyncio.to_thread(compiled.render, values)
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Language"] = "zh-CN" if lang == "zh" else "en"
     response.headers["Vary"] = "Cookie"
