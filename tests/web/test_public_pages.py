@@ -76,6 +76,22 @@ async def test_english_is_one_click_away_and_stays_chosen(page: Page, site: Site
     await expect(page.get_by_role("heading", level=1)).to_have_text("交易披露")
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Trading disclosure")
+    await _no_message_key(page)
+    await page.get_by_role("link", name="衡阳市交通出行数据").first.click()
+    await expect(page.get_by_role("heading", name="Usage envelope")).to_be_visible()
+    await expect(page.locator(".timeline li").first).to_contain_text("Licence granted")
+    await _no_message_key(page)
+    nav = page.get_by_role("navigation", name="Main navigation")
+    await nav.get_by_role("link", name="Catalogue").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Data product catalogue")
+    await _no_message_key(page)
+
+
+async def _no_message_key(page: Page) -> None:
+    """Every word on the page has its message: none shows as its key (``listing.usage``)."""
+    text = await page.locator("body").inner_text()
+    keys = re.findall(r"\b[a-z_]+(?:\.[a-z_0-9]+)+\b", text)
+    assert not keys, f"{page.url} shows message keys: {keys}"
 
 
 async def test_the_disclosure_shows_revenue_as_charts_and_tables_and_no_counterparty(
