@@ -3,7 +3,7 @@ at their node's API, providers and licensees send requests signed with their key
 toolkit's :class:`listing.submit.NodeClient`), the regulator's officer suspends through the
 regulator's node, and a provider withdraws a listing's consent on chain with its own key.
 
-:class:`Consortium` holds these actions for any plan; ``onelist up --demo`` runs
+:class:`Actors` holds these actions for any plan; ``onelist up --demo`` runs
 :func:`seed_demo` with them once, and the end-to-end tests drive the same actions.
 """
 
@@ -36,7 +36,7 @@ from onelist.network.staff_client import NodeAnswer, StaffClient, get_json
 from onelist.network.supervisor import DEMO_MARKER
 from onelist.records import record_tuple
 
-__all__ = ["Consortium", "DemoCast", "Listed", "seed_demo"]
+__all__ = ["Actors", "DemoCast", "Listed", "seed_demo"]
 
 #: The development accounts the demo's participants use (0 deploys, 1-3 operate the example's
 #: exchanges, 4 is its regulator).
@@ -70,8 +70,9 @@ def _wait(what: str, probe: Callable[[], Any], timeout: float) -> Any:
         time.sleep(0.1)
 
 
-class Consortium:
-    """Actions on a running local consortium, each through the node and role that does it."""
+class Actors:
+    """The people who act on a running local consortium — staff, providers, licensees, the
+    regulator's officer — each action through the node and role that does it."""
 
     def __init__(self, plan: NetworkPlan, deployment: Deployment) -> None:
         self.plan = plan
@@ -146,7 +147,7 @@ class Consortium:
             str(approved["listing_id"]), manifest, body["signature"], submission["submission_id"]
         )
 
-    def licence_terms(
+    def signed_terms(
         self, listed: Listed, licensee_key: str, granting: str, reference: str
     ) -> tuple[dict[str, Any], str]:
         """Terms inside the listing's envelope and the licensee's signed acceptance of them."""
@@ -169,7 +170,7 @@ class Consortium:
     ) -> Any:
         """The licensee sends its signed acceptance to the granting exchange's node; after
         settlement the exchange's reviewer grants it."""
-        terms, acceptance = self.licence_terms(listed, licensee_key, granting, reference)
+        terms, acceptance = self.signed_terms(listed, licensee_key, granting, reference)
         body = {"listing_id": listed.listing_id, "terms": to_json(terms), "acceptance": acceptance}
         _, request = self.participant(granting, licensee_key).request(
             "POST", "/licence-requests", body
@@ -180,7 +181,7 @@ class Consortium:
 
     def grant_direct(self, granting: str, licensee_key: str, listed: Listed, reference: str) -> Any:
         """The granting exchange's reviewer grants from the licensee's signed terms."""
-        terms, acceptance = self.licence_terms(listed, licensee_key, granting, reference)
+        terms, acceptance = self.signed_terms(listed, licensee_key, granting, reference)
         return self.staff(granting, "reviewer").post(
             "/staff/licences", {"terms": to_json(terms), "acceptance": acceptance}
         )
@@ -253,7 +254,7 @@ def seed_demo(plan: NetworkPlan, deployment: Deployment, data_dir: Path) -> Iter
         yield "skipped: the demo needs the example's SH, ZJ, SD and a regulator"
         return
     cast = DemoCast.from_dev_keys()
-    c = Consortium(plan, deployment)
+    c = Actors(plan, deployment)
     a, b, licensee = (
         Account.from_key(key).address for key in (cast.provider_a, cast.provider_b, cast.licensee)
     )

@@ -21,7 +21,7 @@ from eth_account import Account
 from listing.manifest import Manifest, manifest_from_data
 from onelist.build.compiler import repo_root
 from onelist.chain.launcher import BACKENDS
-from onelist.network.demo import Consortium, DemoCast
+from onelist.network.demo import Actors, DemoCast
 from onelist.network.scenario import as_local_manifest
 from onelist.network.staff_client import get_json
 from onelist.network.supervisor import LocalConsortium
@@ -36,7 +36,7 @@ class Network:
     """The running consortium, the actions on it, and who acts."""
 
     local: LocalConsortium
-    act: Consortium
+    actors: Actors
     cast: DemoCast
 
     def product(self, name: str, provider_key: str, home: str = "SH") -> Manifest:
@@ -82,12 +82,12 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     )
     with local:
         assert local.deployment is not None
-        act = Consortium(local.plan, local.deployment)
+        actors = Actors(local.plan, local.deployment)
         cast = DemoCast.from_dev_keys()
         a, b, licensee = (
             Account.from_key(k).address for k in (cast.provider_a, cast.provider_b, cast.licensee)
         )
-        act.register("SH", a, ["provider"], "e2e provider A")
-        act.register("ZJ", b, ["provider"], "e2e provider B")
-        act.register("SD", licensee, ["licensee"], "e2e licensee")
-        yield Network(local, act, cast)
+        actors.register("SH", a, ["provider"], "e2e provider A")
+        actors.register("ZJ", b, ["provider"], "e2e provider B")
+        actors.register("SD", licensee, ["licensee"], "e2e licensee")
+        yield Network(local, actors, cast)

@@ -23,7 +23,7 @@ from .conftest import EXCHANGES, ORGANISATIONS, Network
 
 
 def pages(network: Network, listing_id: str, until: Any = lambda page: True) -> dict[str, Any]:
-    return {org: network.act.wait_listing(org, listing_id, until=until) for org in ORGANISATIONS}
+    return {org: network.actors.wait_listing(org, listing_id, until=until) for org in ORGANISATIONS}
 
 
 def auditor_of(organisation: str) -> str:
@@ -32,12 +32,12 @@ def auditor_of(organisation: str) -> str:
 
 def list_public_credit(network: Network) -> Listed:
     key = network.cast.provider_a
-    return network.act.submit_and_approve("SH", key, network.product("public-credit", key))
+    return network.actors.submit_and_approve("SH", key, network.product("public-credit", key))
 
 
 def test_a_listing_approved_at_sh_is_the_same_at_every_node(network: Network) -> None:
     key = network.cast.provider_b  # registered at ZJ, listing at SH: recognised network-wide
-    listed = network.act.submit_and_approve("SH", key, network.product("traffic-od", key))
+    listed = network.actors.submit_and_approve("SH", key, network.product("traffic-od", key))
     seen = pages(network, listed.listing_id)
     sh = seen["SH"]
     assert sh["home_exchange"] == "SH" and sh["status"] == "listed"
@@ -49,13 +49,13 @@ def test_a_listing_approved_at_sh_is_the_same_at_every_node(network: Network) ->
 
 def test_a_licence_granted_via_zj_has_the_same_split_at_every_node(network: Network) -> None:
     listed = list_public_credit(network)
-    network.act.wait_listing("ZJ", listed.listing_id)
-    grant = network.act.request_and_grant("ZJ", network.cast.licensee, listed, "e2e ZJ-1")
+    network.actors.wait_listing("ZJ", listed.listing_id)
+    grant = network.actors.request_and_grant("ZJ", network.cast.licensee, listed, "e2e ZJ-1")
     fees = load_founding(repo_root() / "config" / "consortium.example.toml")
     network.wait_in_step()
     events = {}
     for org in ORGANISATIONS:
-        answer = network.act.staff(org, auditor_of(org)).get(
+        answer = network.actors.staff(org, auditor_of(org)).get(
             "/audit/events", event="LicenceGranted", listing=listed.listing_id
         )
         events[org] = answer["events"]
@@ -82,17 +82,21 @@ def test_a_licence_granted_via_zj_has_the_same_split_at_every_node(network: Netw
 def test_a_suspension_stops_grants_at_every_exchange_until_reinstated(network: Network) -> None:
     listed = list_public_credit(network)
     pages(network, listed.listing_id)
-    network.act.oversee("suspensions", "listing", listed.listing_id, "e2e-case-1")
+    network.actors.oversee("suspensions", "listing", listed.listing_id, "e2e-case-1")
     pages(network, listed.listing_id, until=lambda p: p["status"] == "suspended")
     for exchange in EXCHANGES:
         with pytest.raises(NodeAnswer) as refused:
-            network.act.grant_direct(exchange, network.cast.licensee, listed, f"e2e {exchange}-s")
+            network.actors.grant_direct(
+                exchange, network.cast.licensee, listed, f"e2e {exchange}-s"
+            )
         assert refused.value.status == 409, refused.value
         assert "ListingRegistrySuspended" in str(refused.value)
-    network.act.oversee("reinstatements", "listing", listed.listing_id, "e2e-case-1")
+    network.actors.oversee("reinstatements", "listing", listed.listing_id, "e2e-case-1")
     pages(network, listed.listing_id, until=lambda p: p["status"] == "listed")
     for exchange in EXCHANGES:
-        grant = network.act.grant_direct(exchange, network.cast.licensee, listed, f"e2e {exchange}")
+        grant = network.actors.grant_direct(
+            exchange, network.cast.licensee, listed, f"e2e {exchange}"
+        )
         assert grant["listing_id"] == listed.listing_id
     pages(network, listed.listing_id, until=lambda p: p["licence_count"] == len(EXCHANGES))
 
@@ -102,19 +106,19 @@ def test_a_node_stopped_during_traffic_catches_up_after_a_restart(network: Netwo
     sd.stop()
     try:
         listed = [list_public_credit(network) for _ in range(2)]
-        network.act.wait_listing("ZJ", listed[0].listing_id)
-        network.act.request_and_grant("ZJ", network.cast.licensee, listed[0], "e2e while away")
+        network.actors.wait_listing("ZJ", listed[0].listing_id)
+        network.actors.request_and_grant("ZJ", network.cast.licensee, listed[0], "e2e while away")
         with pytest.raises(OSError):  # SD's node is away
-            network.act.listing("SD", listed[0].listing_id)
+            network.actors.listing("SD", listed[0].listing_id)
     finally:
         sd.start()
     network.local.wait_ready(sd)
     for item in listed:
         until_granted = (lambda p: p["licence_count"] == 1) if item is listed[0] else None
-        page = network.act.wait_listing(
+        page = network.actors.wait_listing(
             "SD", item.listing_id, until=until_granted or (lambda p: True)
         )
-        assert page == network.act.listing("SH", item.listing_id)
+        assert page == network.actors.listing("SH", item.listing_id)
 
 
 def test_every_index_is_the_same_and_equals_the_chain(network: Network) -> None:
