@@ -444,6 +444,22 @@ async def test_bad_input_is_a_400_page_naming_the_field(page: Page, nodes: Nodes
         assert f"<code>{field}</code>" in await answer.text()
 
 
+async def test_a_phone_sized_window_never_scrolls_sideways(page: Page, nodes: Nodes) -> None:
+    """Wide tables scroll inside their own box; the page itself stays as wide as the phone."""
+    created = await submit(nodes, "手机上审核的数据产品")
+    await page.set_viewport_size({"width": 360, "height": 780})
+    pages = [
+        (nodes.sh, "alice", ["/web/desk", f"/web/desk/submissions/{created['submission_id']}"]),
+        (nodes.regulator, "rita", ["/web/audit", "/web/audit/block/1", "/web/audit/suspend"]),
+    ]
+    for node, username, paths in pages:
+        await sign_in(page, node, username, paths[0])
+        for path in paths:
+            await page.goto(node.url(path))
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, (path, width)
+
+
 # ----------------------------------------------------------------------------- who may see
 
 

@@ -44,6 +44,9 @@ _BLOCK = re.compile(r"[0-9]{1,18}")
 #: Pages of a block read to find one transaction's events (a block holds far fewer).
 _TX_PAGES = 20
 ACTIONS = ("suspend", "reinstate")
+#: Characters of an event's arguments a row shows before "more" (a listing's catalogue alone
+#: is kilobytes of hex).
+_ARGS_SHOWN = 160
 
 
 async def _reader(request: web.Request) -> StaffUser:
@@ -66,11 +69,12 @@ def _rows(rows: list[AuditRow]) -> list[dict[str, Any]]:
     """The events as the table shows them: the decoded arguments as readable JSON."""
     shown = []
     for row in rows:
-        args = orjson.loads(row.args)
+        text = orjson.dumps(orjson.loads(row.args), option=orjson.OPT_SORT_KEYS).decode()
         shown.append(
             {
                 "row": row,
-                "args": orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode(),
+                "args": text,
+                "args_short": text if len(text) <= _ARGS_SHOWN else text[:_ARGS_SHOWN] + "…",
                 "tx_href": f"{EXPLORER}/tx/{row.tx_hash}?{urlencode({'block': row.block_number})}",
                 "block_href": f"{EXPLORER}/block/{row.block_number}",
                 "listing_href": None
