@@ -223,7 +223,10 @@ def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
             print(f"demo       {line}", flush=True)
     passwords = None
     if args.show_passwords:
-        passwords = {n.organisation: read_staff_passwords(n) for n in consortium.plan.nodes}
+        passwords = {
+            n.organisation: read_staff_passwords(n.staff_passwords_path)
+            for n in consortium.plan.nodes
+        }
     for line in summary_lines(consortium.plan, consortium.has_key, Path.cwd(), passwords):
         print(line)
     print("ready      Ctrl-C stops everything; `onelist up` again resumes this state", flush=True)
@@ -258,6 +261,10 @@ def _run_detached(args: argparse.Namespace) -> int:
         text = log_path.read_text(encoding="utf-8", errors="replace")
         if any(line.startswith("ready ") for line in text.splitlines()):
             print(text, end="")
+            if args.show_passwords:  # to this terminal only, never into the log
+                for path in sorted((data_dir / "nodes").glob("*/staff-passwords")):
+                    for username, password in read_staff_passwords(path).items():
+                        print(f"  {path.parent.name:<10} {username:<9} {password}")
             print(f"detached   pid {process.pid}, output in {log_path}; `onelist down` stops it")
             return 0
         if process.poll() is not None or time.monotonic() > deadline:

@@ -87,7 +87,7 @@ class Actors:
         key = (organisation, username)
         if key not in self._staff:
             node = self.plan.node(organisation)
-            password = read_staff_passwords(node)[username]
+            password = read_staff_passwords(node.staff_passwords_path)[username]
             self._staff[key] = StaffClient(node.url, username, password)
         return self._staff[key]
 

@@ -65,11 +65,11 @@ def _keystore(node: NodePlan, key: str | None) -> Path | None:
     return entry.path
 
 
-def read_staff_passwords(node: NodePlan) -> dict[str, str]:
-    """The generated staff passwords of ``node`` ({username: password})."""
+def read_staff_passwords(path: Path) -> dict[str, str]:
+    """The generated staff passwords in a node's ``staff-passwords`` file ({username: password})."""
     passwords: dict[str, str] = {}
     with contextlib.suppress(FileNotFoundError):
-        for line in node.staff_passwords_path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 username, _, password = line.partition(" ")
                 passwords[username] = password
@@ -83,7 +83,7 @@ def _staff(node: NodePlan) -> None:
         lines = [f"# staff of {node.organisation}'s node at {node.url}: username password"]
         lines += [f"{a.username} {secrets.token_urlsafe(15)}" for a in node.staff]
         _write_secret(node.staff_passwords_path, "\n".join(lines) + "\n")
-    passwords = read_staff_passwords(node)
+    passwords = read_staff_passwords(node.staff_passwords_path)
     store = open_store(f"sqlite:///{node.database_path}")
     try:
         existing = {user.username for user in list_users(store.engine)}

@@ -111,11 +111,11 @@ def test_the_nodes_files_are_made_once_and_kept(tmp_path: Path) -> None:
     assert provision(plan, dev_private_keys()) == {
         "SH": True, "ZJ": True, "SD": True, "regulator": True,
     }  # fmt: skip
-    first = {n.organisation: read_staff_passwords(n) for n in plan.nodes}
+    first = {n.organisation: read_staff_passwords(n.staff_passwords_path) for n in plan.nodes}
     # Again, knowing no dev key at all: every node keeps the keystore made the first time.
     assert all(provision(plan, ()).values())
     for node in plan.nodes:
-        assert read_staff_passwords(node) == first[node.organisation]
+        assert read_staff_passwords(node.staff_passwords_path) == first[node.organisation]
         for secret in (node.staff_passwords_path, node.passphrase_path):
             assert secret.stat().st_mode & 0o777 == 0o600
         assert len(list(node.keystore_dir.iterdir())) == 1
