@@ -206,6 +206,27 @@ async def test_a_reviewer_approves_a_submission_and_sees_it_listed(
     await expect(page.locator(".result").first.get_by_role("link")).to_have_text(title)
 
 
+async def test_approving_an_already_listed_dataset_shows_the_chains_refusal(
+    page: Page, nodes: Nodes
+) -> None:
+    """Two submissions of one dataset wait in the queue; the first is listed, the second is
+    refused on chain (DuplicateFingerprintRefused) and the page says so, with its transaction."""
+    first = await submit(nodes, "重复数据集（第一份）")
+    second = await submit(
+        nodes, "重复数据集（第二份）", fingerprint=first["manifest"]["fingerprint"]
+    )
+    await sign_in(page, nodes.sh, "alice", f"/web/desk/submissions/{first['submission_id']}")
+    await page.get_by_role("button", name="批准挂牌").click()
+    await expect(page.locator("#status")).to_have_text("已挂牌", timeout=60_000)
+    await page.goto(nodes.sh.url(f"/web/desk/submissions/{second['submission_id']}"))
+    await page.get_by_role("button", name="批准挂牌").click()
+    await expect(page.locator("#status")).to_have_text("已驳回", timeout=60_000)
+    outcome = page.locator("section.outcome")
+    await expect(outcome).to_contain_text("DuplicateFingerprintRefused")
+    await expect(page.locator("#tx-hash")).to_have_text(re.compile(r"^0x[0-9a-f]{64}$"))
+    await expect(page.get_by_role("button", name="批准挂牌")).to_have_count(0)
+
+
 async def test_a_new_version_shows_beside_the_previous_one(page: Page, nodes: Nodes) -> None:
     first = await submit(nodes, "宁波港集装箱吞吐数据")
     client = nodes.sh.client
