@@ -28,6 +28,7 @@ from onelist.build.compiler import repo_root
 from onelist.chain.client import ConsortiumClient
 from onelist.chain.connection import connect, dev_private_keys
 from onelist.chain.deployment import Deployment
+from onelist.chain.launcher import rpc_call
 from onelist.errors import OnelistError
 from onelist.network.plan import NetworkPlan
 from onelist.network.provision import read_staff_passwords
@@ -112,6 +113,21 @@ class Actors:
             return page if until(page) else None
 
         return _wait(f"{listing_id} at {organisation}'s node", probe, timeout)
+
+    def wait_indexed(self, timeout: float = 30) -> int:
+        """Wait until every node has indexed the chain's current head (so that, say, a
+        participant registered at ZJ is known at SH); returns that block."""
+        head = int(str(rpc_call(self.plan.chain_url, "eth_blockNumber", [])), 16)
+
+        def probe() -> bool:
+            for node in self.plan.nodes:
+                indexed = get_json(node.url + "/status")["indexed"]
+                if indexed is None or indexed < head:
+                    return False
+            return True
+
+        _wait(f"every node to index block {head}", probe, timeout)
+        return head
 
     # ------------------------------------------------------------------------- the actions
 
@@ -262,6 +278,7 @@ def seed_demo(plan: NetworkPlan, deployment: Deployment, data_dir: Path) -> Iter
     c.register("SH", a, ["provider"], "统一社会信用代码 91310000MA1K00001A（营业执照核验）")
     c.register("ZJ", b, ["provider"], "统一社会信用代码 91330100MA2K00002B（营业执照核验）")
     c.register("SD", licensee, ["licensee"], "统一社会信用代码 91370100MA3K00003C（营业执照核验）")
+    c.wait_indexed()  # a participant registered at one exchange acts at another
     yield f"providers {a} (registered at SH), {b} (at ZJ); licensee {licensee} (at SD)"
 
     credit = c.submit_and_approve(

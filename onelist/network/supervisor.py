@@ -27,7 +27,7 @@ from onelist.build.compiler import load_artifacts, repo_root
 from onelist.chain.connection import connect, dev_private_keys
 from onelist.chain.deployment import Deployment, deploy, load_deployment, save_deployment
 from onelist.chain.founding import Founding, load_founding
-from onelist.chain.launcher import Backend, LocalChain, free_port, rpc_call
+from onelist.chain.launcher import Backend, LocalChain, free_port
 from onelist.errors import ConfigError, ToolchainError
 from onelist.network.plan import NetworkPlan, NodePlan, node_ports, plan_network
 from onelist.network.provision import provision
@@ -260,10 +260,6 @@ class LocalConsortium:
             if node.node.organisation == organisation:
                 return node
         raise KeyError(organisation)
-
-    def chain_head(self) -> int:
-        """The chain's latest block number."""
-        return int(str(rpc_call(self.chain.url, "eth_blockNumber", [])), 16)
 
     def failure(self) -> str | None:
         """What stopped, if anything did: a node (named, with its log) or the chain."""

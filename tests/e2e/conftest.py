@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from eth_account import Account
@@ -23,7 +22,6 @@ from onelist.build.compiler import repo_root
 from onelist.chain.launcher import BACKENDS
 from onelist.network.demo import Actors, DemoCast
 from onelist.network.scenario import as_local_manifest
-from onelist.network.staff_client import get_json
 from onelist.network.supervisor import LocalConsortium
 
 EXCHANGES = ("SH", "ZJ", "SD")
@@ -48,20 +46,6 @@ class Network:
         local["fingerprint"] = "0x" + hashlib.sha256(seed.encode()).hexdigest()
         local["product_ref"] = f"{document['product_ref']}-{next(_seeds)}"
         return manifest_from_data(local)
-
-    def status(self, organisation: str) -> Any:
-        return get_json(self.local.plan.node(organisation).url + "/status")
-
-    def wait_in_step(self, timeout: float = 30) -> int:
-        """Wait until every node has indexed the chain's current head; returns that block."""
-        head = int(self.local.chain_head())
-        deadline = time.monotonic() + timeout
-        while True:
-            indexed = [self.status(org)["indexed"] for org in ORGANISATIONS]
-            if all(i is not None and i >= head for i in indexed):
-                return head
-            assert time.monotonic() < deadline, f"nodes at {indexed}, head {head}"
-            time.sleep(0.1)
 
 
 def _backend() -> str:
@@ -90,4 +74,5 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
         actors.register("SH", a, ["provider"], "e2e provider A")
         actors.register("ZJ", b, ["provider"], "e2e provider B")
         actors.register("SD", licensee, ["licensee"], "e2e licensee")
+        actors.wait_indexed()
         yield Network(local, actors, cast)

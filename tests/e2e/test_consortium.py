@@ -52,7 +52,7 @@ def test_a_licence_granted_via_zj_has_the_same_split_at_every_node(network: Netw
     network.actors.wait_listing("ZJ", listed.listing_id)
     grant = network.actors.request_and_grant("ZJ", network.cast.licensee, listed, "e2e ZJ-1")
     fees = load_founding(repo_root() / "config" / "consortium.example.toml")
-    network.wait_in_step()
+    network.actors.wait_indexed()
     events = {}
     for org in ORGANISATIONS:
         answer = network.actors.staff(org, auditor_of(org)).get(
@@ -122,7 +122,7 @@ def test_a_node_stopped_during_traffic_catches_up_after_a_restart(network: Netwo
 
 
 def test_every_index_is_the_same_and_equals_the_chain(network: Network) -> None:
-    block = network.wait_in_step()
+    block = network.actors.wait_indexed()
     digests = {}
     for org in ORGANISATIONS:
         node = network.local.plan.node(org)
