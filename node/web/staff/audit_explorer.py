@@ -85,41 +85,58 @@ def _rows(rows: list[AuditRow]) -> list[dict[str, Any]]:
     return shown
 
 
-async def _trail(
+async def _events_page(
+    request: web.Request,
+    user: StaffUser,
+    rows: list[AuditRow],
+    *,
+    next_cursor: str | None = None,
+    export: MultiDict[str] | None = None,
+    heading: tuple[str, str] | None = None,
+    block: str | None = None,
+) -> web.Response:
+    """The trail's page (with the filter form), a block's or a transaction's (``heading``)."""
+    exported = None if export is None else urlencode(list(export.items()))
+    return await render(
+        request,
+        "staff/audit.html",
+        {
+            "events": _rows(rows),
+            "pages": None
+            if export is None
+            else pagination(request.path, request.query, next_cursor),
+            "export_csv": None if exported is None else f"/audit/export.csv?{exported}",
+            "export_jsonl": None if exported is None else f"/audit/export.jsonl?{exported}",
+            "event_names": sorted(EVENT_NAMES),
+            "form": request.query,
+            "may_suspend": may_suspend(user.roles, request.app[CONFIG].organisation),
+            "token": token_for(request, user),
+            "heading": heading,
+            "block": block,
+            "filters": heading is None,
+        },
+    )
+
+
+async def _paged(
     request: web.Request, user: StaffUser, query: MultiDict[str], **context: Any
 ) -> web.Response:
+    """A page of the events ``query`` filters, at the request's cursor, with export links for
+    the same filters."""
     page_query: MultiDict[str] = MultiDict(query)
     for name in ("cursor", "limit"):
         value = request.query.get(name)
         if value:
             page_query[name] = value
     rows, next_cursor = await read_events(request, page_query)
-    export = urlencode(list(query.items()))
-    values = {
-        "events": _rows(rows),
-        "pages": pagination(request.path, request.query, next_cursor),
-        "export_csv": f"/audit/export.csv?{export}",
-        "export_jsonl": f"/audit/export.jsonl?{export}",
-        "event_names": sorted(EVENT_NAMES),
-        "form": request.query,
-        "may_suspend": may_suspend(user.roles, _organisation(request)),
-        "token": token_for(request, user),
-        "heading": None,
-        "filters": True,
-    }
-    values.update(context)
-    return await render(request, "staff/audit.html", values)
-
-
-def _organisation(request: web.Request) -> str:
-    return request.app[CONFIG].organisation
+    return await _events_page(request, user, rows, next_cursor=next_cursor, export=query, **context)
 
 
 @staff_page
 async def trail(request: web.Request) -> web.StreamResponse:
     """``GET /web/audit?actor=&exchange=&listing=&event=&time_from=&time_to=&cursor=``."""
     user = await _reader(request)
-    return await _trail(request, user, staff_forms.filter_query(request.query))
+    return await _paged(request, user, staff_forms.filter_query(request.query))
 
 
 @staff_page
@@ -130,7 +147,7 @@ async def block_events(request: web.Request) -> web.StreamResponse:
     if not _BLOCK.fullmatch(text):
         raise NotFound(f"no block {text!r}")
     query = MultiDict({"block_from": text, "block_to": text})
-    return await _trail(request, user, query, heading=("block", text), filters=False)
+    return await _paged(request, user, query, heading=("block", text))
 
 
 @staff_page
@@ -155,23 +172,7 @@ async def tx_events(request: web.Request) -> web.StreamResponse:
         if cursor is None:
             break
         query["cursor"] = cursor
-    return await render(
-        request,
-        "staff/audit.html",
-        {
-            "events": _rows(found),
-            "pages": None,
-            "export_csv": None,
-            "export_jsonl": None,
-            "event_names": [],
-            "form": request.query,
-            "may_suspend": may_suspend(user.roles, _organisation(request)),
-            "token": token_for(request, user),
-            "heading": ("tx", tx_hash),
-            "block": block,
-            "filters": False,
-        },
-    )
+    return await _events_page(request, user, found, heading=("tx", tx_hash), block=block)
 
 
 # ----------------------------------------------------------------------------- oversight
