@@ -182,7 +182,10 @@ def run_up(args: argparse.Namespace) -> int:
         chain_port=args.port,
         node_port=args.node_port,
     )
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # `down` sends SIGTERM; a closed terminal sends SIGHUP: both stop everything like Ctrl-C,
+    # since the nodes and the chain run in sessions of their own and would outlive `up`.
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _raise_keyboard_interrupt) for sig in stops}
     try:
         with pid_file(data_dir):
             return _run(consortium, args)
@@ -191,13 +194,13 @@ def run_up(args: argparse.Namespace) -> int:
         return 0
     finally:
         # A second Ctrl-C must not cut the orderly stop short and leave processes behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in stops:
+            signal.signal(sig, signal.SIG_IGN)
         try:
             consortium.stop()
         finally:
-            signal.signal(signal.SIGTERM, previous)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
