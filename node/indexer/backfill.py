@@ -3,8 +3,10 @@ tests and ``onelist node sync`` use the same loop as a running node)."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from node.chain.rpc import RpcClient
@@ -14,6 +16,30 @@ from node.indexer.progress import ProgressReporter
 from node.projections import project
 from node.service import catalog_for, open_store
 from onelist.chain.deployment import CONTRACTS, Deployment
+
+#: Collector thresholds during a backfill (Python's default is 700, 10, 10).
+BACKFILL_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often, and never over what was loaded before.
+
+    A backfill allocates some thirty objects per event (decoded args, row changes, parameter
+    tuples) and keeps a range's worth alive at once; at the default thresholds the collector
+    walks them again and again, which cost a third of the decode, project and prepare stages
+    in a profile. The pipeline makes almost no reference cycles, so collecting rarely frees
+    the same memory. ``gc.freeze`` moves what start-up loaded (jieba's dictionary, the ABIs,
+    SQLAlchemy) out of every collection. The previous thresholds come back afterwards.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*BACKFILL_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @dataclass(frozen=True)
@@ -58,7 +84,8 @@ async def run_backfill(
                 on_progress=on_progress or reporter,
             )
             started = time.perf_counter()
-            await indexer.sync(until)
+            with _few_collections():
+                await indexer.sync(until)
             seconds = time.perf_counter() - started
             state = indexer.state
             blocks = (state.indexed or deployment.block) - deployment.block + 1

@@ -187,22 +187,100 @@ def _check_insertable(table: str, spec: _Table, row: Mapping[str, Any]) -> None:
         raise ProjectionError(f"row lacks {', '.join(sorted(missing))}", where=table)
 
 
+def _check_change(change: RowChange) -> None:
+    """The full check of one change, in the order that names the first problem."""
+    spec = TABLES.get(change.table)
+    if spec is None:
+        raise ProjectionError("not a projected table", where=change.table)
+    if isinstance(change, Insert):
+        _check_row(change.table, spec, change.values)
+        _check_insertable(change.table, spec, change.values)
+    elif isinstance(change, Upsert):
+        _check_key(change.table, spec, change.key)
+        _check_row(change.table, spec, change.values)
+        _check_insertable(change.table, spec, {**change.key, **change.values})
+    elif isinstance(change, Update):
+        _check_key(change.table, spec, change.key)
+        _check_row(change.table, spec, change.values)
+    elif isinstance(change, Increment):
+        _check_key(change.table, spec, change.key)
+        _check_row(change.table, spec, change.amounts)
+
+
+#: (kind, low, high, nullable) of each column a change names, in the order it names them.
+_Columns = tuple[tuple[type[Any], int, int, bool], ...]
+
+#: Per change shape (type, table, key columns, value columns): the columns its values go to,
+#: once the shape itself (table, columns, key, required columns) passed the full check.
+_SHAPES: dict[tuple[type[Any], str, tuple[str, ...], tuple[str, ...]], _Columns] = {}
+
+
+def _names(change: RowChange) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if isinstance(change, Insert):
+        return (), tuple(change.values)
+    if isinstance(change, Increment):
+        return tuple(change.key), tuple(change.amounts)
+    return tuple(change.key), tuple(change.values)
+
+
+def _values(change: RowChange) -> list[Any]:
+    if isinstance(change, Insert):
+        return list(change.values.values())
+    if isinstance(change, Increment):
+        return [*change.key.values(), *change.amounts.values()]
+    return [*change.key.values(), *change.values.values()]
+
+
+def _fits(columns: _Columns, values: list[Any]) -> bool:
+    for (kind, low, high, nullable), value in zip(columns, values, strict=True):
+        if value is None:
+            if not nullable:
+                return False
+        elif type(value) is not kind:
+            return False
+        elif kind is int:
+            if not low <= value <= high:
+                return False
+        elif high and kind is str and len(value) > high:
+            return False
+    return True
+
+
+def _shape_columns(change: RowChange, key: tuple[str, ...], names: tuple[str, ...]) -> _Columns:
+    """The columns of a change whose shape is known to be right (the table exists, its key is
+    the primary key, every column exists and an insert carries the required ones)."""
+    spec = TABLES[change.table]
+    return tuple(
+        (column.kind, column.low, column.high, column.nullable)
+        for column in (spec.columns[name] for name in (*key, *names))
+    )
+
+
+def _shape_is_right(change: RowChange, key: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    spec = TABLES.get(change.table)
+    if spec is None or any(name not in spec.columns for name in (*key, *names)):
+        return False
+    if not isinstance(change, Insert) and set(key) != spec.primary_key:
+        return False
+    return not isinstance(change, Insert | Upsert) or spec.required <= {*key, *names}
+
+
 def check_changes(changes: Iterable[RowChange]) -> None:
-    """Raise :class:`ProjectionError` naming the first value that does not fit its column."""
+    """Raise :class:`ProjectionError` naming the first value that does not fit its column.
+
+    The indexer checks every row change of every event, so the checks that depend only on a
+    change's shape (its table, key and columns) run once per shape; each value is then held
+    against its column's type and range. A change that fails either is checked again in full,
+    so that the error names the same first problem.
+    """
     for change in changes:
-        spec = TABLES.get(change.table)
-        if spec is None:
-            raise ProjectionError("not a projected table", where=change.table)
-        if isinstance(change, Insert):
-            _check_row(change.table, spec, change.values)
-            _check_insertable(change.table, spec, change.values)
-        elif isinstance(change, Upsert):
-            _check_key(change.table, spec, change.key)
-            _check_row(change.table, spec, change.values)
-            _check_insertable(change.table, spec, {**change.key, **change.values})
-        elif isinstance(change, Update):
-            _check_key(change.table, spec, change.key)
-            _check_row(change.table, spec, change.values)
-        elif isinstance(change, Increment):
-            _check_key(change.table, spec, change.key)
-            _check_row(change.table, spec, change.amounts)
+        key, names = _names(change)
+        signature = (type(change), change.table, key, names)
+        columns = _SHAPES.get(signature)
+        if columns is None:
+            if not _shape_is_right(change, key, names):
+                _check_change(change)  # raises, naming the problem
+                continue  # pragma: no cover - a wrong shape always raises
+            columns = _SHAPES[signature] = _shape_columns(change, key, names)
+        if not _fits(columns, _values(change)):
+            _check_change(change)

@@ -911,6 +911,13 @@ def test_a_projection_error_is_a_value_error_of_the_node() -> None:
         ([Update("listings", {"listing_id": LISTING}, {"seq": None})], "NULL in a NOT NULL"),
         ([Increment("listings", {"listing_id": LISTING}, {"licence_count": True})], "of type bool"),
         ([Update("operators", {"address": OPERATOR}, {"active": 1})], "of type int"),
+        (
+            [
+                Update("listings", {"listing_id": LISTING}, {"seq": 5}),
+                Update("listings", {"listing_id": LISTING}, {"seq": 1 << 63}),
+            ],
+            "out of the column's range",
+        ),
     ],
     ids=[
         "an unknown table is refused",
@@ -921,6 +928,7 @@ def test_a_projection_error_is_a_value_error_of_the_node() -> None:
         "a NULL in a NOT NULL column is refused",
         "a bool is not an int",
         "an int is not a bool",
+        "a value is checked after its change's shape passed once",
     ],
 )
 def test_check_changes(changes: list[RowChange], message: str) -> None:
