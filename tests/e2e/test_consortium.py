@@ -17,7 +17,7 @@ from node.service import open_store
 from onelist.build.compiler import repo_root
 from onelist.chain.founding import load_founding
 from onelist.network.demo import Listed
-from onelist.network.staff_client import NodeAnswer
+from onelist.network.staff_client import NodeAnswer, get_json
 
 from .conftest import EXCHANGES, ORGANISATIONS, Network
 
@@ -77,6 +77,15 @@ def test_a_licence_granted_via_zj_has_the_same_split_at_every_node(network: Netw
         assert items == granted, f"{organisation}'s node shows the grant differently"
     for page in pages(network, listed.listing_id, until=lambda p: p["licence_count"] == 1).values():
         assert page["revenue_fen"] == price
+    # The public disclosure credits SH as the home and ZJ as the granting exchange, everywhere.
+    disclosures = {
+        org: get_json(network.local.plan.node(org).url + "/disclosure") for org in ORGANISATIONS
+    }
+    shown = disclosures["SH"]
+    assert {row["exchange"] for row in shown["by_home_exchange"]} == {"SH"}
+    assert "ZJ" in {row["exchange"] for row in shown["by_granting_exchange"]}
+    for organisation, disclosure in disclosures.items():
+        assert disclosure == shown, f"{organisation}'s node discloses differently"
 
 
 def test_a_suspension_stops_grants_at_every_exchange_until_reinstated(network: Network) -> None:
