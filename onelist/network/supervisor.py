@@ -33,12 +33,15 @@ from onelist.network.plan import NetworkPlan, NodePlan, node_ports, plan_network
 from onelist.network.provision import provision
 
 __all__ = [
+    "DEMO_MARKER",
     "LocalConsortium",
     "NodeFailed",
     "NodeProcess",
     "is_deployed",
+    "pid_file",
     "read_pid_file",
     "running_pid",
+    "wait_exited",
 ]
 
 PID_FILE = "up.pid"
@@ -334,6 +337,7 @@ def pid_file(data_dir: Path) -> Iterator[Path]:
 
 
 def wait_exited(pid: int, timeout: float) -> bool:
+    """Whether ``pid`` is gone within ``timeout`` (it is not our child: poll, never wait)."""
     deadline = time.monotonic() + timeout
     while _alive(pid):
         if time.monotonic() > deadline:
