@@ -513,7 +513,7 @@ async def test_a_reviewer_is_refused_the_explorer_and_the_regulator_has_no_desk(
     await expect(page.locator(".status-code")).to_have_text("403")
     await page.goto(nodes.regulator.url("/web/desk"))
     await expect(page.locator(".status-code")).to_have_text("403")
-    await expect(page.get_by_text("a regulator's node has none")).to_be_visible()
+    await expect(page.get_by_text("监管机构节点没有审核台")).to_be_visible()
     nav = page.get_by_role("navigation", name="主导航")
     await expect(nav.get_by_role("link", name="审核台")).to_have_count(0)
 

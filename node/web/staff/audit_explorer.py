@@ -53,7 +53,7 @@ async def _reader(request: web.Request) -> StaffUser:
     return await page_user(
         request,
         lambda roles, organisation: may_read_audit(roles),
-        "the audit trail is for auditors and regulator officers",
+        "staff.refused.audit",
     )
 
 
@@ -61,7 +61,7 @@ async def _officer(request: web.Request) -> StaffUser:
     return await page_user(
         request,
         may_suspend,
-        "suspensions are sent by regulator officers, from a regulator's node",
+        "staff.refused.suspend",
     )
 
 

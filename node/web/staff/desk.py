@@ -37,7 +37,7 @@ async def _reviewer(request: web.Request) -> StaffUser:
     return await page_user(
         request,
         may_review,
-        "the review desk is for reviewers, on an exchange's node (a regulator's node has none)",
+        "staff.refused.desk",
     )
 
 

@@ -14,6 +14,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.409": ("当前状态不允许此操作", "The present state refuses it"),
     "error.422": ("请求无法执行", "The request cannot be carried out"),
     "error.429": ("尝试次数过多，请稍后再试", "Too many attempts; try again later"),
+    "staff.refused.desk": (
+        "审核台仅供交易所节点的审核员使用；监管机构节点没有审核台。",
+        "The review desk is for reviewers on an exchange's node; a regulator's node has none.",
+    ),
+    "staff.refused.audit": (
+        "审计追踪仅供审计员和监管人员查看。",
+        "The audit trail is for auditors and regulator officers.",
+    ),
+    "staff.refused.suspend": (
+        "暂停与恢复由监管人员在监管机构节点上发送。",
+        "Suspensions are sent by regulator officers, from a regulator's node.",
+    ),
+    "staff.csrf": (
+        "表单的安全令牌缺失或已过期，请刷新页面后重试。",
+        "The form's security token is missing or out of date; reload the page and try again.",
+    ),
     "staff.nav.sign_in": ("工作人员登录", "Staff sign-in"),
     "staff.nav.desk": ("审核台", "Review desk"),
     "staff.nav.audit": ("审计追踪", "Audit trail"),

@@ -46,11 +46,11 @@ def staff_page(handler: Handler) -> Handler:
 
 
 async def page_user(
-    request: web.Request, allowed: Callable[[frozenset[str], str], bool], refusal: str
+    request: web.Request, allowed: Callable[[frozenset[str], str], bool], refusal_key: str
 ) -> StaffUser:
     """The signed-in user, when ``allowed(roles, organisation)``; a visitor who is not signed
     in is sent to the sign-in page (and back here afterwards), anyone else gets a 403 page
-    saying ``refusal``."""
+    saying the message ``refusal_key`` in the page's language."""
     user = await signed_in(request)
     if user is None:
         # Back to the page after signing in; not to a form's target, which only takes a POST.
@@ -58,8 +58,12 @@ async def page_user(
             raise web.HTTPSeeOther(f"{SIGN_IN}?{urlencode({'next': request.path_qs})}")
         raise web.HTTPSeeOther(SIGN_IN)
     if not allowed(user.roles, request.app[CONFIG].organisation):
-        raise Forbidden(refusal)
+        raise Forbidden(_t(request, refusal_key))
     return user
+
+
+def _t(request: web.Request, key: str) -> str:
+    return i18n.translate(language(request), key)
 
 
 def token_for(request: web.Request, user: StaffUser) -> str:
@@ -79,11 +83,7 @@ async def checked_form(request: web.Request, user: StaffUser) -> MultiDict[str]:
     """The posted form, after its CSRF token was checked against the session: 403 otherwise."""
     form = await form_fields(request)
     if not csrf.check_form_token(user.csrf_token, session_id(request) or "", form.get(csrf.FIELD)):
-        raise Forbidden(
-            "the form's security token is missing or out of date; reload the page and try again",
-            field=csrf.FIELD,
-            code="csrf",
-        )
+        raise Forbidden(_t(request, "staff.csrf"), field=csrf.FIELD, code="csrf")
     return form
 
 

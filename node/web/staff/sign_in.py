@@ -82,9 +82,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     pre = request.cookies.get(csrf.SIGN_IN_COOKIE, "")
     if not csrf.check_form_token(pre, csrf.SIGN_IN_PURPOSE, form.get(csrf.FIELD)):
         raise Forbidden(
-            "the sign-in form's security token is missing or out of date; reload the page",
-            field=csrf.FIELD,
-            code="csrf",
+            i18n.translate(language(request), "staff.csrf"), field=csrf.FIELD, code="csrf"
         )
     username, password = credentials(staff_forms.credentials(form))
     try:
@@ -105,7 +103,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 @staff_page
 async def sign_out(request: web.Request) -> web.StreamResponse:
     """``POST /web/staff/sign-out`` (CSRF-checked): end the session, back to the sign-in page."""
-    user = await page_user(request, lambda roles, organisation: True, "")
+    user = await page_user(request, lambda roles, organisation: True, "error.403")
     await checked_form(request, user)
     response = web.Response(status=303, headers={"Location": f"{SIGN_IN}?signed_out=1"})
     await close_session(request, response)

@@ -23,9 +23,16 @@ TEMPLATES = STAFF.parent / "templates" / "staff"
 _LITERAL = re.compile(r"""\bt\(\s*['"]([a-z0-9_.]*[a-z0-9])['"]""")
 
 
+#: In the Python modules a key may also be an argument (``page_user(..., "staff.refused.desk")``).
+_KEY = re.compile(r"""['"]((?:staff|error)\.[a-z0-9_.]*[a-z0-9])['"]""")
+
+
 def _literal_keys() -> set[str]:
-    sources = [*TEMPLATES.glob("*.html"), *STAFF.glob("*.py")]
-    return {key for path in sources for key in _LITERAL.findall(path.read_text("utf-8"))}
+    keys = {key for path in TEMPLATES.glob("*.html") for key in _LITERAL.findall(path.read_text())}
+    for path in STAFF.glob("*.py"):
+        if path.name != "messages.py":  # where they are defined
+            keys |= set(_KEY.findall(path.read_text("utf-8")))
+    return keys
 
 
 def _composed_keys() -> set[str]:
