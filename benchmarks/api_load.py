@@ -41,6 +41,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import random
 import secrets
 import shutil
@@ -641,7 +642,9 @@ asyncio.run(main())
 
 
 @contextlib.contextmanager
-def node(deployment: Path, database_url: str) -> Iterator[tuple[str, int]]:
+def node(
+    deployment: Path, database_url: str, cache_mb: float | None = None
+) -> Iterator[tuple[str, int]]:
     """The node's application in a process of its own: (base URL, pid)."""
     import socket
 
@@ -659,6 +662,7 @@ def node(deployment: Path, database_url: str) -> Iterator[tuple[str, int]]:
         stderr=subprocess.DEVNULL,
         text=True,
         cwd=repo_root(),
+        env=os.environ | ({} if cache_mb is None else {"ONELIST_API_CACHE_MB": str(cache_mb)}),
     )
     try:
         assert child.stdout is not None
@@ -744,24 +748,29 @@ class Phase:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int  # answered in the measured part, warm-up included
+    cpu_ms: float = 0.0  # the node's CPU per answer (user + system)
+    kept_share: float = 0.0  # answers served as kept (node.api.cache)
 
 
 async def drive(base: str, urls: Sequence[str], seconds: float, connections: int) -> Phase:
     """``connections`` clients, each sending the next request as soon as its answer is read."""
     latencies: list[float] = []
     errors = 0
+    answered = 0
     rng = random.Random(3)
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(base, connector=connector) as session:
 
         async def client(deadline: float, record: bool) -> None:
-            nonlocal errors
+            nonlocal errors, answered
             while time.perf_counter() < deadline:
                 url = urls[rng.randrange(len(urls))]
                 started = time.perf_counter()
                 async with session.get(url) as response:
                     await response.read()
                     ok = response.status == 200
+                answered += 1
                 if record:
                     latencies.append(time.perf_counter() - started)
                     errors += not ok
@@ -776,18 +785,64 @@ async def drive(base: str, urls: Sequence[str], seconds: float, connections: int
     def percentile(p: float) -> float:
         return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
 
-    return Phase(round(len(latencies) / elapsed, 1), percentile(0.50), percentile(0.99), errors)
+    return Phase(
+        round(len(latencies) / elapsed, 1),
+        percentile(0.50),
+        percentile(0.99),
+        errors,
+        answered,
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def answers_kept(base: str) -> tuple[float, float]:
+    """(hits, misses) of the node's kept catalogue answers, from its /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("onelist_catalogue_answers_hits", "onelist_catalogue_answers_misses"):
+            found[name] = float(value)
+    return found.get("onelist_catalogue_answers_hits", 0.0), found.get(
+        "onelist_catalogue_answers_misses", 0.0
+    )
+
+
+def phase(base: str, pid: int, urls: Sequence[str], seconds: float, connections: int) -> Phase:
+    """A phase, with the node's CPU per answer and the share of answers served as kept."""
+    cpu, (hits, misses) = cpu_seconds(pid), answers_kept(base)
+    result = asyncio.run(drive(base, urls, seconds, connections))
+    # Warm-up included: CPU and the kept answers are counted over the whole phase.
+    cpu = cpu_seconds(pid) - cpu
+    hits2, misses2 = answers_kept(base)
+    answered = (hits2 - hits) + (misses2 - misses)
+    result.cpu_ms = round(cpu * 1000 / max(1.0, result.requests), 3)
+    result.kept_share = round((hits2 - hits) / answered, 3) if answered else 0.0
+    return result
 
 
 def measure(
-    deployment: Path, database_url: str, count: int, seconds: float, connections: int
+    deployment: Path,
+    database_url: str,
+    count: int,
+    seconds: float,
+    connections: int,
+    cache_mb: float | None,
 ) -> dict[str, Any]:
     ids = _listing_ids(count)
     detail_urls = [f"/listings/{ids[random.Random(i).randrange(count)]}" for i in range(20_000)]
-    with node(deployment, database_url) as (base, pid):
-        search = asyncio.run(drive(base, search_urls(5000), seconds, connections))
+    with node(deployment, database_url, cache_mb) as (base, pid):
+        search = phase(base, pid, search_urls(5000), seconds, connections)
         _log(f"  search: {search}")
-        detail = asyncio.run(drive(base, detail_urls, seconds, connections))
+        detail = phase(base, pid, detail_urls, seconds, connections)
         _log(f"  detail: {detail}")
         rss = rss_mb(pid)
     if search.errors or detail.errors:
@@ -796,9 +851,13 @@ def measure(
         "search_rps": search.rps,
         "search_p50_ms": search.p50_ms,
         "search_p99_ms": search.p99_ms,
+        "search_cpu_ms": search.cpu_ms,
+        "search_kept": search.kept_share,
         "detail_rps": detail.rps,
         "detail_p50_ms": detail.p50_ms,
         "detail_p99_ms": detail.p99_ms,
+        "detail_cpu_ms": detail.cpu_ms,
+        "detail_kept": detail.kept_share,
         "node_rss_mb": rss,
     }
 
@@ -860,6 +919,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument(
+        "--cache-mb",
+        type=float,
+        help="the node's kept catalogue answers in MiB (default: the node's; 0: none)",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, help="where the SQLite index goes (default: a temporary folder)"
     )
     parser.add_argument(
@@ -883,14 +947,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 url = f"sqlite:///{folder / f'api-load-{args.listings}.db'}"
                 context["sqlite_load"] = prepare(url, args.listings)
                 results["sqlite"] = measure(
-                    deployment, url, args.listings, args.seconds, args.connections
+                    deployment, url, args.listings, args.seconds, args.connections, args.cache_mb
                 )
             elif database == "postgres":
                 name = f"onelist_api_load_{args.listings}"
                 with postgres_database(args.postgres, name, args.keep) as url:
                     context["postgres_load"] = prepare(url, args.listings)
                     results["postgres"] = measure(
-                        deployment, url, args.listings, args.seconds, args.connections
+                        deployment,
+                        url,
+                        args.listings,
+                        args.seconds,
+                        args.connections,
+                        args.cache_mb,
                     )
             else:
                 parser.error(f"unknown database {database!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -23,10 +24,16 @@ from node.web import register_pages
 
 #: Largest request body accepted (a manifest with its signature and fingerprint fits many times).
 MAX_BODY_BYTES = 256 * 1024
+#: Seconds a thread may hold the GIL while another waits for it (Python's default is 0.005).
+#: The event loop shares the GIL with the worker threads that read the index: with the default,
+#: each answer handed back to the loop can wait up to 5 ms behind a worker's SQL, which is most
+#: of a p99 under load (docs/performance.md, the catalogue API under load).
+GIL_SWITCH_SECONDS = 0.0005
 
 
 def create_app(config: NodeConfig, *, index: bool = True) -> web.Application:
     """The application; with ``index`` False the indexer does not follow the chain (tests)."""
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     app = web.Application(
         middlewares=[metrics.latency_middleware, error_middleware], client_max_size=MAX_BODY_BYTES
     )

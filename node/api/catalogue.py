@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -36,8 +37,9 @@ from aiohttp import web
 from multidict import MultiMapping
 from sqlalchemy import Engine
 
+from node.api.cache import Answers, Epoch, epoch_of
 from node.api.errors import BadRequest, NotFound
-from node.api.keys import STORE
+from node.api.keys import ANSWERS, INDEXER, STORE
 from node.store import queries_catalogue as queries
 from node.store.queries_catalogue import (
     SORTS,
@@ -86,6 +88,9 @@ DISCLOSURE_LISTINGS = 100
 #: Characters of a description a search result shows.
 SUMMARY_CHARS = 140
 MAX_QUERY_CHARS = 100
+#: Bytes of search and listing pages kept until the index changes (node.api.cache); the
+#: environment's ONELIST_API_CACHE_MB overrides it (0: keep none).
+ANSWER_BYTES = int(float(os.environ.get("ONELIST_API_CACHE_MB", "64")) * 2**20)
 #: Seconds the exchanges' names and provinces are kept for rendering results.
 EXCHANGES_TTL = 5.0
 
@@ -640,16 +645,64 @@ def _json(body: bytes) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
+class _Epochs:
+    """The catalogue's current :data:`~node.api.cache.Epoch`: the indexer's progress, and the
+    listing-suspension ends read once per index state (a query of the small ``suspensions``
+    table, in a worker thread)."""
+
+    def __init__(self) -> None:
+        self._state: tuple[int, int | None] | None = None
+        self._ends: list[int] = []
+
+    async def at(self, app: web.Application, now: int) -> Epoch:
+        progress = app[INDEXER].state
+        state = (progress.reorgs, progress.indexed)
+        if state != self._state:
+            # Read after the state is taken: an end committed since only adds a boundary.
+            ends = await asyncio.to_thread(queries.suspension_ends, app[STORE].engine)
+            self._state, self._ends = state, ends
+        return epoch_of(state[0], state[1], self._ends, now)
+
+
+#: The catalogue's epochs (one per application).
+EPOCHS = web.AppKey("catalogue_epochs", _Epochs)
+
+
+def _query_key(query: MultiMapping[str]) -> tuple[tuple[str, str], ...]:
+    """A query string as a key: the same parameters in any order are the same answer."""
+    return tuple(sorted(query.items()))
+
+
+async def _answer(
+    request: web.Request, key: tuple[Any, ...], now: int, compute: Callable[[], bytes | None]
+) -> bytes | None:
+    """The body for ``key``: kept from this epoch, or ``compute()``d in a worker thread and
+    kept (None, a 404, is not kept)."""
+    app = request.app
+    epoch = await app[EPOCHS].at(app, now)
+    answers = app[ANSWERS]
+    body = answers.get(epoch, key)
+    if body is None:
+        body = await asyncio.to_thread(compute)
+        if body is not None:
+            answers.put(epoch, key, body)
+    return body
+
+
 async def search(request: web.Request) -> web.Response:
     """``GET /listings``."""
     now = int(time.time())
-    wanted, fingerprint = search_request(request.query, now)
+    query = request.query
     engine = request.app[STORE].engine
 
     def run() -> bytes:
+        # Checked here, not before the lookup: only a valid query's answer is ever kept.
+        wanted, fingerprint = search_request(query, now)
         return orjson.dumps(search_result(engine, wanted, fingerprint, now))
 
-    return _json(await asyncio.to_thread(run))
+    body = await _answer(request, ("search", _query_key(query)), now, run)
+    assert body is not None
+    return _json(body)
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -663,7 +716,7 @@ async def listing(request: web.Request) -> web.Response:
         found = listing_result(engine, listing_id, now)
         return None if found is None else orjson.dumps(found)
 
-    body = await asyncio.to_thread(run)
+    body = await _answer(request, ("listing", listing_id), now, run)
     if body is None:
         raise NotFound("no such listing", field="listing_id")
     return _json(body)
@@ -699,6 +752,8 @@ async def disclosure(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app[ANSWERS] = Answers(ANSWER_BYTES)
+    app[EPOCHS] = _Epochs()
     app.router.add_get("/listings", search)
     app.router.add_get("/listings/{listing_id}", listing)
     app.router.add_get("/exchanges", exchanges)

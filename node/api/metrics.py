@@ -15,7 +15,7 @@ from prometheus_client import (
 )
 
 from node.api.errors import Handler
-from node.api.keys import INDEXER
+from node.api.keys import ANSWERS, INDEXER
 
 REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 LATENCY = web.AppKey("metrics_latency", Histogram)
@@ -83,6 +83,25 @@ def install(app: web.Application) -> None:
         "Average events indexed per second since start",
         events_per_second,
     )
+
+    def answers(field: str) -> object:
+        def read() -> float:
+            kept = app.get(ANSWERS)
+            return float(getattr(kept, field)) if kept is not None else float("nan")
+
+        return read
+
+    gauge(
+        "onelist_catalogue_answers_hits",
+        "Catalogue answers served as kept (node.api.cache) since start",
+        answers("hits"),
+    )
+    gauge(
+        "onelist_catalogue_answers_misses",
+        "Catalogue answers read from the index since start",
+        answers("misses"),
+    )
+    gauge("onelist_catalogue_answers_bytes", "Bytes of catalogue answers kept", answers("bytes"))
 
 
 @web.middleware

@@ -73,6 +73,7 @@ from node.store import schema
 from node.store.database import read_connection
 from node.store.schema_search import listing_price, listing_terms
 from node.store.search_terms import Word
+from onelist.codes import SuspensionScope
 
 __all__ = [
     "PUBLIC_EVENTS",
@@ -90,6 +91,7 @@ __all__ = [
     "listing_page",
     "search",
     "sort_key_length",
+    "suspension_ends",
 ]
 
 _L = schema.listings
@@ -811,6 +813,28 @@ def listing_page(engine: Engine, listing_id: str) -> ListingPage | None:
             events = events[:PAGE_EVENTS]
             total = connection.execute(_PAGE_EVENT_COUNT, key).scalar_one()
         return ListingPage(dict(row), history, events[::-1], total)
+
+
+_S = schema.suspensions
+_SUSPENSION_ENDS = (
+    select(_S.c.until)
+    .where(
+        _S.c.scope == int(SuspensionScope.listing),
+        _S.c.action == "suspend",
+        _S.c.until > 0,
+        _S.c.until < schema.INDEFINITE,
+    )
+    .distinct()
+    .order_by(_S.c.until)
+)
+
+
+def suspension_ends(engine: Engine) -> list[int]:
+    """Every moment a listing's suspension was set to end (sorted, past ones too): the only
+    moments the catalogue's answers change without a new block (a listing shows suspended
+    while ``now < suspended_until``, and each such value came from one of these)."""
+    with read_connection(engine) as connection:
+        return [int(until) for until in connection.execute(_SUSPENSION_ENDS).scalars()]
 
 
 def exchanges(engine: Engine) -> list[dict[str, Any]]:

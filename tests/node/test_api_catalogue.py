@@ -7,10 +7,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from eth_utils import keccak
 from jsonschema import Draft202012Validator
 from sqlalchemy import URL, create_engine, func, select, text
 
+from node.api import catalogue as catalogue_api
 from node.api.app import create_app
 from node.api.keys import STORE
 from node.api.openapi import AREA_FILES, _load, document
@@ -759,3 +762,44 @@ async def test_search_on_postgresql(
             with pg.app[STORE].engine.connect() as connection:
                 rows = connection.execute(select(func.count()).select_from(listing_terms))
                 assert rows.scalar_one() > 0
+
+
+async def test_kept_answers_end_with_a_new_block_or_a_suspension_that_runs_out(
+    consortium: Consortium, world: World, api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalogue keeps its answers (node.api.cache) only while they hold: a listing indexed
+    after a search was answered shows in the same search at once, and a suspension that runs
+    out shows as listed at that second, with no new block."""
+    clock = [time.time()]
+    monkeypatch.setattr(
+        catalogue_api, "time", SimpleNamespace(time=lambda: clock[0], monotonic=time.monotonic)
+    )
+    assert await ids(api, q="冷链") == []
+    fresh = list_product(
+        consortium,
+        "SH",
+        "广州冷链仓储数据",
+        category="商贸流通",
+        keywords=["冷链", "仓储"],
+        description="本产品提供冷链仓储的月度统计。",
+    )
+    await caught_up(api, head=consortium.w3.eth.block_number)
+    assert await ids(api, q="冷链") == [fresh.id]
+    until = consortium.client.now() + DAY
+    consortium.client.send(
+        consortium.client.consortium.functions.suspend(
+            0, bytes.fromhex(fresh.id[2:]), 7, b"\1" * 32, until
+        ),
+        consortium.keys[4],
+    )
+    await caught_up(api, head=consortium.w3.eth.block_number)
+    clock[0] = until - 1
+    page = await get(api, f"/listings/{fresh.id}")
+    assert page["status"] == "suspended" and page["suspended_until"] == until
+    assert await ids(api, q="冷链", status="suspended") == [fresh.id]
+    assert (await get(api, f"/listings/{fresh.id}"))["status"] == "suspended"  # kept
+    clock[0] = until  # the suspension has run out; the index has not changed
+    page = await get(api, f"/listings/{fresh.id}")
+    assert page["status"] == "listed" and page["suspended_until"] is None
+    assert await ids(api, q="冷链", status="suspended") == []
+    assert await ids(api, q="冷链", status="listed") == [fresh.id]
