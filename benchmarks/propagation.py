@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/propagation.py [--listings 1000] [--chain ganache|anvil]
         [--in-flight 64] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-        [--poll-interval 0.5] [--no-ws] [--block-time SECONDS] [--warmup 3]
+        [--poll-interval 0.5] [--no-ws] [--block-time SECONDS] [--warmup 3] [--threads N]
 
 Starts a local chain (ganache by default), deploys the founding consortium of
 ``config/consortium.example.toml``, registers a provider, and runs SH's and ZJ's nodes as two
@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import secrets
 import statistics
 import subprocess
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -366,6 +368,10 @@ async def watching(
 async def measure(
     setup: Setup, args: argparse.Namespace, folder: Path, progress: Progress
 ) -> dict[str, Any]:
+    if args.threads is not None:
+        # The node's sender waits for each receipt in a worker thread of the default executor
+        # (min(32, cores + 4) threads): that caps the transactions awaited at once.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(args.threads))
     settings: dict[str, Any] = {
         "rpc_url": setup.chain.url,
         "deployment": str(setup.deployment_path),
@@ -418,6 +424,7 @@ async def measure(
             "new_heads": "none (polling)" if args.no_ws else "websocket",
             "poll_interval_s": args.poll_interval,
             "in_flight": args.in_flight,
+            "executor_threads": args.threads or min(32, (os.cpu_count() or 1) + 4),
             "warmup_listings": args.warmup,
             "sequential": seq,
             "pipelined": pipe,
@@ -443,6 +450,11 @@ def main(argv: list[str] | None = None) -> int:
         "--block-time",
         type=int,
         help="seconds between blocks, as QBFT seals them (default: a block per transaction)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="worker threads of this process's default executor (default: asyncio's own)",
     )
     parser.add_argument("--no-ws", action="store_true", help="no websocket: the nodes poll")
     args = parser.parse_args(argv)
