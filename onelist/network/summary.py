@@ -67,6 +67,7 @@ def summary_lines(
         pw_file = shown_path(exchange.staff_passwords_path, cwd)
         cookies = os.path.join("/tmp", f"onelist-{exchange.organisation.lower()}.cookies")
         lines += [
+            f"  open {exchange.url}/web/ (the catalogue) and {exchange.url}/web/staff/sign-in",
             f"  curl '{exchange.url}/listings?q=数据'",
             f"  curl {exchange.url}/status",
             f"  pw=$(awk '$1==\"reviewer\"{{print $2}}' {pw_file})",
