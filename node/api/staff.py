@@ -65,12 +65,16 @@ from onelist.errors import OnelistError
 from onelist.records import record_tuple, terms_tuple
 
 __all__ = [
+    "REGISTRARS",
     "SENDER",
     "add_routes",
     "approve",
+    "grant",
+    "read_licence_requests",
     "read_queue",
     "read_submission",
     "record_from_row",
+    "register",
     "reject",
 ]
 
@@ -563,13 +567,24 @@ async def reject(
 _ROLE_NAMES = {str(role.name): role for role in ParticipantRole}
 
 
+#: Roles that may register participants.
+REGISTRARS = ("admin", "reviewer")
+
+
 async def register_participant(request: web.Request) -> web.Response:
-    """``POST /staff/participants`` {account, roles, identity_reference}: after the identity
-    check, register the participant on chain. Only a salted hash of the reference goes there:
-    keccak256(utf-8 reference || 32-byte salt); the reference and salt stay on this node."""
-    user = await require_staff(request, "admin", "reviewer")
+    """``POST /staff/participants`` {account, roles, identity_reference}."""
+    user = await require_staff(request, *REGISTRARS)
+    return web.json_response(await register(request, user, await json_body(request)))
+
+
+async def register(
+    request: web.Request, user: StaffUser, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """After the identity check, register the participant ``body`` names on chain and describe
+    the outcome as ``POST /staff/participants`` answers (the staff pages call it too). Only a
+    salted hash of the reference goes there: keccak256(utf-8 reference || 32-byte salt); the
+    reference and salt stay on this node."""
     _exchange_node(request)
-    body = await json_body(request)
     account = body.get("account")
     if not isinstance(account, str) or not is_address(account):
         raise BadRequest("must be an address (0x and 40 hex digits)", field="account")
@@ -613,26 +628,29 @@ async def register_participant(request: web.Request) -> web.Response:
 
         outcome = await _send(request, f"register:{account}", build, user.username)
     log.info("%s registered participant %s", user.username, account)
-    return web.json_response(
-        {
-            "account": account,
-            "roles": sorted(roles),
-            "identity_hash": kept_hash,
-            "tx_hash": outcome.tx_hash,
-            "block_number": outcome.block_number,
-        }
-    )
+    return {
+        "account": account,
+        "roles": sorted(roles),
+        "identity_hash": kept_hash,
+        "tx_hash": outcome.tx_hash,
+        "block_number": outcome.block_number,
+    }
 
 
 # --------------------------------------------------------------------------- licences
 
 
 async def grant_licence(request: web.Request) -> web.Response:
-    """``POST /staff/licences``: after settlement, grant a licence on chain, from a licence
-    request ({licence_request_id}) or from the licensee's signed terms ({terms, acceptance})."""
+    """``POST /staff/licences`` {licence_request_id} or {terms, acceptance}."""
     user = await require_staff(request, "reviewer")
+    return web.json_response(await grant(request, user, await json_body(request)))
+
+
+async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) -> dict[str, Any]:
+    """After settlement, grant a licence on chain, from a licence request
+    ({licence_request_id}) or from the licensee's signed terms ({terms, acceptance}), and
+    describe the outcome as ``POST /staff/licences`` answers (the staff pages call it too)."""
     organisation = _exchange_node(request)
-    body = await json_body(request)
     engine = _engine(request)
     store = submissions_store
     request_id = body.get("licence_request_id")
@@ -699,17 +717,15 @@ async def grant_licence(request: web.Request) -> web.Response:
                 outcome.tx_hash,
             )
     log.info("%s granted licence %s", user.username, licence_id)
-    return web.json_response(
-        {
-            "licence_id": licence_id,
-            "listing_id": listing_id,
-            "version": terms["version"],
-            "licensee": terms["licensee"],
-            "licence_request_id": None if licence_request is None else licence_request.id,
-            "tx_hash": outcome.tx_hash,
-            "block_number": outcome.block_number,
-        }
-    )
+    return {
+        "licence_id": licence_id,
+        "listing_id": listing_id,
+        "version": terms["version"],
+        "licensee": terms["licensee"],
+        "licence_request_id": None if licence_request is None else licence_request.id,
+        "tx_hash": outcome.tx_hash,
+        "block_number": outcome.block_number,
+    }
 
 
 def _licence_request_body(req: LicenceRequest) -> dict[str, Any]:
@@ -729,16 +745,24 @@ def _licence_request_body(req: LicenceRequest) -> dict[str, Any]:
     }
 
 
-async def list_licence_requests(request: web.Request) -> web.Response:
-    """``GET /staff/licence-requests``: licensees' requests waiting for settlement and a grant."""
-    await require_staff(request, "reviewer")
-    rows, cursor = await _queue_page(
+async def read_licence_requests(
+    request: web.Request, query: Mapping[str, str]
+) -> tuple[list[LicenceRequest], int | None]:
+    """A page of the licence requests for ``query`` (status, default pending; limit; before)
+    and the id to continue before (None on the last page). The staff pages read it too."""
+    return await _queue_page(
         request,
-        request.query,
+        query,
         submissions_store.list_licence_requests,
         LICENCE_REQUEST_STATUSES,
         "pending",
     )
+
+
+async def list_licence_requests(request: web.Request) -> web.Response:
+    """``GET /staff/licence-requests``: licensees' requests waiting for settlement and a grant."""
+    await require_staff(request, "reviewer")
+    rows, cursor = await read_licence_requests(request, request.query)
     items = [_licence_request_body(r) for r in rows]
     return web.json_response({"items": items, "next_before": cursor})
 
