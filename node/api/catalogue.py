@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import os
@@ -293,6 +294,9 @@ def _month_start(month: date) -> int:
 # ----------------------------------------------------------------------------- rendering
 
 
+# Enum names are looked up for every field of every result: remembered per value (an enum's
+# call and iteration cost more than the rest of a search result's rendering).
+@functools.lru_cache(maxsize=4096)
 def _name(enum: type[IntEnum], value: int | None) -> str | None:
     if value is None:
         return None
@@ -302,8 +306,13 @@ def _name(enum: type[IntEnum], value: int | None) -> str | None:
         return f"unknown_{value}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _flag_names(enum: type[IntFlag], value: int) -> tuple[str, ...]:
+    return tuple(str(flag.name) for flag in enum if flag.value & value)
+
+
 def _flags(enum: type[IntFlag], value: int) -> list[str]:
-    return [str(flag.name) for flag in enum if flag.value & value]
+    return list(_flag_names(enum, value))
 
 
 def _hash_or_none(value: str) -> str | None:
@@ -312,7 +321,7 @@ def _hash_or_none(value: str) -> str | None:
 
 def _keywords(text: str | None) -> list[str]:
     try:
-        value = json.loads(text) if text else []
+        value = orjson.loads(text) if text else []
     except ValueError:
         return []
     return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
