@@ -59,8 +59,9 @@ def staff_accounts(is_regulator: bool) -> tuple[StaffAccount, ...]:
 
 
 def regulator_organisation(index: int, count: int) -> str:
-    """The node organisation of the ``index``-th regulator: ``regulator`` when there is one (the
-    name a node's API knows a regulator by), ``regulator-2``… for the folders of further ones."""
+    """The label of the ``index``-th regulator's node in ``up`` (its folder, its line in the
+    summary): ``regulator`` when there is one, ``regulator-2``… for further ones. Every one of
+    them runs as organisation ``regulator`` (:attr:`NodePlan.node_organisation`)."""
     return "regulator" if count == 1 or index == 0 else f"regulator-{index + 1}"
 
 
@@ -68,7 +69,7 @@ def regulator_organisation(index: int, count: int) -> str:
 class NodePlan:
     """One node of the local consortium."""
 
-    organisation: str  # an exchange code, or "regulator"
+    organisation: str  # an exchange code, or "regulator", "regulator-2"… (see node_organisation)
     name: str  # the exchange's or regulator's name, for people
     account: str  # the operator (or regulator) account whose key the node sends with
     port: int
@@ -77,6 +78,14 @@ class NodePlan:
     @property
     def is_regulator(self) -> bool:
         return self.organisation.startswith("regulator")
+
+    @property
+    def node_organisation(self) -> str:
+        """What the node's ``organisation`` setting says: the exchange's code, or ``regulator``
+        for every regulator. A node knows a regulator's node by that value alone (it opens the
+        suspension sender, refuses the review desk); which regulator it is comes from its key,
+        so a national and a provincial regulator each send with their own."""
+        return "regulator" if self.is_regulator else self.organisation
 
     @property
     def url(self) -> str:
@@ -180,7 +189,7 @@ def node_toml(plan: NetworkPlan, node: NodePlan, keystore: Path | None) -> str:
     runs without one and its desk answers 503)."""
     ws_url = "ws" + plan.chain_url.removeprefix("http")
     values: Mapping[str, object] = {
-        "organisation": node.organisation,
+        "organisation": node.node_organisation,
         "rpc_url": plan.chain_url,
         "ws_url": ws_url,
         "deployment": plan.deployment_path,

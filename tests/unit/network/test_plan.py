@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from node.config import parse_config
-from onelist.chain.founding import load_founding
+from node.web.staff.access import may_suspend
+from onelist.chain.connection import address_of, dev_private_keys
+from onelist.chain.founding import load_founding, parse_founding
 from onelist.errors import ConfigError
 from onelist.network.plan import (
     DEFAULT_NODE_PORT,
@@ -19,6 +21,7 @@ from onelist.network.plan import (
     regulator_organisation,
     staff_accounts,
 )
+from onelist.network.provision import dev_key_for
 from onelist.network.summary import shown_path, summary_lines
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -134,3 +137,40 @@ def test_the_summary_names_every_node_and_never_a_password_unless_asked() -> Non
 )
 def test_shown_path(path: str, cwd: str, expected: str) -> None:
     assert shown_path(Path(path), Path(cwd)) == expected
+
+
+#: Development account 8 (the demo uses 5 to 7) as a provincial regulator beside the national one.
+PROVINCIAL_KEY = dev_private_keys()[8]
+TWO_REGULATORS = (
+    (ROOT / "config" / "consortium.example.toml").read_text(encoding="utf-8")
+    + f"""
+[[regulators]]
+name = "浙江省数据局"
+province = 330000
+account = "{address_of(PROVINCIAL_KEY)}"
+"""
+)
+
+
+def test_every_regulator_node_runs_as_a_regulator_with_its_own_key() -> None:
+    founding = parse_founding(TWO_REGULATORS)
+    plan = plan_network(founding, Path("/srv/onelist"), CHAIN, node_ports(8601, 5, lambda: 0))
+    national, provincial = plan.node("regulator"), plan.node("regulator-2")
+    assert (national.port, provincial.port) == (8604, 8605)
+    assert national.folder != provincial.folder == Path("/srv/onelist/nodes/regulator-2")
+    keys = dev_private_keys()
+    assert dev_key_for(national.account, keys) == keys[4]
+    assert dev_key_for(provincial.account, keys) == PROVINCIAL_KEY
+    configs = [
+        parse_config(node_toml(plan, node, node.keystore_dir / f"UTC--x--{node.account}"))
+        for node in (national, provincial)
+    ]
+    for node, config in zip((national, provincial), configs, strict=True):
+        # "regulator" is what a node opens its suspension sender and officer's pages for.
+        assert config.organisation == "regulator"
+        assert may_suspend(frozenset({"regulator_officer"}), config.organisation)
+        assert config.operator_keystore == str(node.keystore_dir / f"UTC--x--{node.account}")
+        assert config.operator_passphrase_file == str(node.passphrase_path)
+        assert config.http_port == node.port
+    assert configs[0].database_url != configs[1].database_url
+    assert configs[0].operator_keystore != configs[1].operator_keystore
