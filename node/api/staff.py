@@ -67,9 +67,11 @@ from onelist.records import record_tuple, terms_tuple
 __all__ = [
     "REGISTRARS",
     "SENDER",
+    "Registration",
     "add_routes",
     "approve",
     "grant",
+    "parse_registration",
     "read_licence_requests",
     "read_queue",
     "read_submission",
@@ -577,14 +579,19 @@ async def register_participant(request: web.Request) -> web.Response:
     return web.json_response(await register(request, user, await json_body(request)))
 
 
-async def register(
-    request: web.Request, user: StaffUser, body: Mapping[str, Any]
-) -> dict[str, Any]:
-    """After the identity check, register the participant ``body`` names on chain and describe
-    the outcome as ``POST /staff/participants`` answers (the staff pages call it too). Only a
-    salted hash of the reference goes there: keccak256(utf-8 reference || 32-byte salt); the
-    reference and salt stay on this node."""
-    _exchange_node(request)
+@dataclass(frozen=True)
+class Registration:
+    """A participant registration as ``POST /staff/participants`` takes it, checked."""
+
+    account: str  # checksummed
+    roles: tuple[str, ...]  # sorted names of ParticipantRole
+    role_bits: int
+    identity_reference: str
+
+
+def parse_registration(body: Mapping[str, Any]) -> Registration:
+    """``body`` {account, roles, identity_reference} checked (pure; the staff pages' confirmation
+    step shows what it returns); :class:`BadRequest` naming the field otherwise."""
     account = body.get("account")
     if not isinstance(account, str) or not is_address(account):
         raise BadRequest("must be an address (0x and 40 hex digits)", field="account")
@@ -606,6 +613,20 @@ async def register(
         raise BadRequest("the identity check's reference is required", field="identity_reference")
     if len(reference) > MAX_IDENTITY_REFERENCE:
         raise BadRequest(f"at most {MAX_IDENTITY_REFERENCE} characters", field="identity_reference")
+    return Registration(account, tuple(sorted(set(roles))), role_bits, reference)
+
+
+async def register(
+    request: web.Request, user: StaffUser, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """After the identity check, register the participant ``body`` names on chain and describe
+    the outcome as ``POST /staff/participants`` answers (the staff pages call it too). Only a
+    salted hash of the reference goes there: keccak256(utf-8 reference || 32-byte salt); the
+    reference and salt stay on this node."""
+    _exchange_node(request)
+    registration = parse_registration(body)
+    account, role_bits = registration.account, registration.role_bits
+    reference = registration.identity_reference
     _sender(request)
     salt = secrets.token_bytes(32)
     identity_hash = "0x" + keccak(reference.encode("utf-8") + salt).hex()
@@ -630,7 +651,7 @@ async def register(
     log.info("%s registered participant %s", user.username, account)
     return {
         "account": account,
-        "roles": sorted(roles),
+        "roles": sorted(body["roles"]),
         "identity_hash": kept_hash,
         "tx_hash": outcome.tx_hash,
         "block_number": outcome.block_number,
