@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from web3 import Web3
 
+from listing.accounts import import_account
 from node.api.app import create_app
 from node.config import NodeConfig
 from node.events import DecodedEvent, RowChange
@@ -118,6 +119,25 @@ def node_config(consortium: Consortium, tmp_path: Path, **overrides: object) -> 
     }
     values.update(overrides)
     return NodeConfig(**values)  # type: ignore[arg-type]
+
+
+def signing_config(
+    consortium: Consortium, tmp_path: Path, key: int, **overrides: object
+) -> NodeConfig:
+    """:func:`node_config` with the keystore of ``consortium.keys[key]`` (1: SH's operator, 4:
+    the national regulator) as the node's key, so that it sends transactions."""
+    entry = import_account(
+        tmp_path / "keystore", bytes.fromhex(consortium.keys[key][2:]), "key secret", scrypt_n=16
+    )
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("key secret\n")
+    return node_config(
+        consortium,
+        tmp_path,
+        operator_keystore=str(entry.path),
+        operator_passphrase_file=str(passphrase),
+        **overrides,
+    )
 
 
 async def caught_up(client: TestClient, timeout: float = 30, head: int | None = None) -> None:

@@ -23,7 +23,6 @@ from eth_utils import keccak
 from jsonschema import Draft202012Validator
 from sqlalchemy import Engine, select
 
-from listing.accounts import import_account
 from node.api.app import create_app
 from node.api.keys import STORE
 from node.api.openapi import document
@@ -34,7 +33,7 @@ from onelist.chain.revert import TransactionReverted
 from onelist.chain.samples import sample_record, sample_terms
 from onelist.codes import SuspensionScope, exchange_code
 
-from .conftest import CATALOGUE, Consortium, node_config
+from .conftest import CATALOGUE, Consortium, node_config, signing_config
 
 PASSWORD = "correct horse battery"
 N = 1 << 10  # cheap scrypt for tests
@@ -129,18 +128,7 @@ async def regulator(
     """The national regulator's node (国家数据局, keys[4]) with the regulator's keystore, caught
     up with the trail, with its staff."""
     tmp = tmp_path_factory.mktemp("regulator")
-    entry = import_account(
-        tmp / "keystore", bytes.fromhex(consortium.keys[4][2:]), "regulator secret", scrypt_n=16
-    )
-    passphrase = tmp / "passphrase"
-    passphrase.write_text("regulator secret\n")
-    config = node_config(
-        consortium,
-        tmp,
-        organisation="regulator",
-        operator_keystore=str(entry.path),
-        operator_passphrase_file=str(passphrase),
-    )
+    config = signing_config(consortium, tmp, 4, organisation="regulator")
     async with TestClient(TestServer(create_app(config))) as client:
         _add_staff(client.app[STORE].engine)
         await indexed(client, consortium)

@@ -32,14 +32,13 @@ from jsonschema import Draft202012Validator
 from schemathesis import checks
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-from listing.accounts import import_account
 from node.api.app import create_app
 from node.api.keys import STORE
 from node.api.openapi import document
 from node.api.participant_auth import sign_request
 from node.api.staff_auth import COOKIE, CSRF_HEADER, ROLES, add_staff_user
 
-from .conftest import Consortium, node_config
+from .conftest import Consortium, signing_config
 
 #: Generated requests per operation: enough to reach every parameter, small enough that the
 #: whole module stays within about a minute on two cores.
@@ -147,17 +146,7 @@ def served(consortium: Consortium, tmp_path_factory: pytest.TempPathFactory) -> 
     user holding every role."""
     consortium.traffic(1)
     tmp = tmp_path_factory.mktemp("schemathesis")
-    entry = import_account(
-        tmp / "keystore", bytes.fromhex(consortium.keys[1][2:]), "operator secret", scrypt_n=16
-    )
-    passphrase = tmp / "passphrase"
-    passphrase.write_text("operator secret\n")
-    config = node_config(
-        consortium,
-        tmp,
-        operator_keystore=str(entry.path),
-        operator_passphrase_file=str(passphrase),
-    )
+    config = signing_config(consortium, tmp, 1)
     app = create_app(config)
     node = _Node(app)
     url = node.start_serving()

@@ -23,7 +23,6 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import Engine, inspect, update
 from sqlalchemy.engine import URL
 
-from listing.accounts import import_account
 from listing.hashing import manifest_hash
 from listing.manifest import manifest_document, manifest_from_data
 from listing.onchain import to_json
@@ -57,7 +56,7 @@ from onelist.codes import exchange_code
 from tests.integration.db_fixtures import BACKENDS, _create_database, _drop_database
 from tests.unit.listing.manifests import valid_manifest
 
-from .conftest import CATALOGUE, Consortium, caught_up, node_config
+from .conftest import CATALOGUE, Consortium, caught_up, node_config, signing_config
 
 PASSWORD = "correct horse battery"
 N = 1 << 10  # cheap scrypt for tests
@@ -239,18 +238,7 @@ async def desk(
     consortium: Consortium, tmp_path_factory: pytest.TempPathFactory, desk_database: str
 ) -> AsyncIterator[Desk]:
     tmp = tmp_path_factory.mktemp("desk")
-    entry = import_account(
-        tmp / "keystore", bytes.fromhex(consortium.keys[1][2:]), "operator secret", scrypt_n=16
-    )
-    passphrase = tmp / "passphrase"
-    passphrase.write_text("operator secret\n")
-    config = node_config(
-        consortium,
-        tmp,
-        operator_keystore=str(entry.path),
-        operator_passphrase_file=str(passphrase),
-        database_url=desk_database,
-    )
+    config = signing_config(consortium, tmp, 1, database_url=desk_database)
     app = create_app(config)
     async with TestClient(TestServer(app)) as client:
         engine = app[STORE].engine
