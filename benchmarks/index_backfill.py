@@ -73,10 +73,94 @@ stats = asyncio.run(
     )
 )
 wall = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({
     "events": stats.events, "blocks": stats.blocks, "seconds": stats.seconds,
-    "wall_seconds": wall, "peak_rss_mb": peak,
+    "wall_seconds": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
+    "cpu_seconds": usage.ru_utime + usage.ru_stime,
+}))
+"""
+
+# The backfill's stages one after the other, each timed in CPU seconds of this process (the
+# machine may be shared: CPU time is what a stage costs, wall time also what others took).
+_STAGES_CHILD = """
+import asyncio, json, sys, time
+from node.chain.ranges import RangeSizer
+from node.chain.rpc import RpcClient, parse_log
+from node.decode import decode_log
+from node.indexer.backfill import few_collections
+from node.projections.columns import check_changes
+from node.projections.project import HANDLERS
+from node.service import catalog_for, open_store
+from node.store import Cursor, WriteBatch
+from node.store.search_terms import weighted_terms
+from node.store.writer import _event_row
+from onelist.chain.deployment import CONTRACTS, Deployment
+
+args = json.loads(sys.argv[1])
+deployment = Deployment.from_json(args["deployment"])
+addresses = [deployment.address(name) for name in CONTRACTS]
+catalog = catalog_for(deployment)
+store = open_store(args["database_url"])
+weighted_terms("预热", None, None, None)  # jieba's dictionary, loaded once, not counted
+cpu = {name: 0.0 for name in (
+    "fetch_logs", "to_raw_log", "fetch_headers", "decode", "project", "schema_check",
+    "store_prepare", "store_sql",
+)}
+events = 0
+
+async def run():
+    global events
+    size = RangeSizer().target_logs
+    span = max(1, round(args["blocks"] * size / max(args["logs"], 1)))
+    async with RpcClient(args["rpc_url"], timeout=120) as rpc:
+        for first in range(deployment.block, args["until"] + 1, span):
+            last = min(args["until"], first + span - 1)
+            t = time.process_time()
+            raw = await rpc.get_logs_raw(first, last, addresses)
+            cpu["fetch_logs"] += time.process_time() - t
+            t = time.process_time()
+            logs = [parse_log(entry) for entry in raw]
+            cpu["to_raw_log"] += time.process_time() - t
+            t = time.process_time()
+            numbers = sorted({log.block_number for log in logs} | {last})
+            headers = {h.number: h for h in await rpc.headers(numbers)}
+            cpu["fetch_headers"] += time.process_time() - t
+            t = time.process_time()
+            decoded = [
+                decode_log(log, catalog, deployment.chain_id, headers[log.block_number].timestamp)
+                for log in logs
+            ]
+            cpu["decode"] += time.process_time() - t
+            t = time.process_time()
+            changes = [HANDLERS[event.name](event) for event in decoded]
+            cpu["project"] += time.process_time() - t
+            t = time.process_time()
+            for each in changes:
+                check_changes(each)
+            cpu["schema_check"] += time.process_time() - t
+            batch = WriteBatch.projected(
+                Cursor(deployment.chain_id, last, headers[last].hash),
+                list(zip(decoded, changes)),
+                blocks=list(headers.values()),
+                first_block=first,
+            )
+            t = time.process_time()
+            [_event_row(event) for event in batch.events]
+            store._prepare(batch.changes, batch.owners, batch.events)
+            prepare = time.process_time() - t
+            t = time.process_time()
+            store.apply_batch(batch)  # prepares again, then the SQL: counted once
+            cpu["store_prepare"] += prepare
+            cpu["store_sql"] += time.process_time() - t - prepare
+            events += len(logs)
+
+with few_collections():  # as run_backfill runs
+    asyncio.run(run())
+store.close()
+print(json.dumps({
+    "events": events,
+    "cpu_us_per_event": {name: round(seconds / events * 1e6, 1) for name, seconds in cpu.items()},
 }))
 """
 
@@ -123,12 +207,14 @@ def _rss_mb() -> float:
 
 async def _raw_pass(
     url: str, addresses: Sequence[str], first: int, last: int, span: int, mark: int
-) -> tuple[int, float, int, int]:
-    """One pass of eth_getLogs, JSON only: (logs, seconds, requests, block of log ``mark``)."""
+) -> tuple[int, float, int, int, float]:
+    """One pass of eth_getLogs, JSON only: (logs, seconds, requests, block of log ``mark``,
+    CPU seconds of this process)."""
     logs = requests = 0
     mark_block = last
     async with RpcClient(url, timeout=120) as rpc:
         started = time.perf_counter()
+        cpu = time.process_time()
         for start in range(first, last + 1, span):
             entries = await rpc.get_logs_raw(start, min(last, start + span - 1), addresses)
             requests += 1
@@ -136,7 +222,8 @@ async def _raw_pass(
                 mark_block = int(entries[mark - logs - 1]["blockNumber"], 16)
             logs += len(entries)
         seconds = time.perf_counter() - started
-    return logs, seconds, requests, mark_block
+        cpu = time.process_time() - cpu
+    return logs, seconds, requests, mark_block, cpu
 
 
 def measure_raw(
@@ -149,7 +236,7 @@ def measure_raw(
     passes = [
         asyncio.run(_raw_pass(url, addresses, first, last, span, web3_events)) for _ in range(2)
     ]
-    logs, seconds, requests, mark_block = min(passes, key=lambda p: p[1])
+    logs, seconds, requests, mark_block, cpu = min(passes, key=lambda p: p[1])
     return {
         "logs": logs,
         "seconds": seconds,
@@ -158,6 +245,7 @@ def measure_raw(
         "range_blocks": span,
         "passes_seconds": [round(p[1], 3) for p in passes],
         "web3_last_block": mark_block,
+        "cpu_seconds": cpu,
     }
 
 
@@ -242,6 +330,38 @@ def _child(code: str, args: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def measure_stages(
+    url: str, deployment: Deployment, database_url: str, until: int, logs: int
+) -> dict[str, Any]:
+    """CPU microseconds per event of each stage of the backfill, run one after the other in a
+    process of its own (what the pipeline overlaps, and where its time goes)."""
+    args = {
+        "rpc_url": url,
+        "deployment": deployment.to_json(),
+        "database_url": database_url,
+        "until": until,
+        "blocks": until - deployment.block + 1,
+        "logs": logs,
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _STAGES_CHILD, json.dumps(args)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=repo_root(),
+            timeout=BACKFILL_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within {BACKFILL_TIMEOUT_S} s"}
+    if done.returncode != 0:
+        return {"error": f"exit code {done.returncode}: {_tail(done.stderr)}"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    per_event = result["cpu_us_per_event"]
+    result["total_cpu_us_per_event"] = round(sum(per_event.values()), 1)
+    return result
+
+
 @contextlib.contextmanager
 def postgres_database(server: str) -> Iterator[str]:
     """A new, empty database on ``server`` (a SQLAlchemy URL without a database), dropped after."""
@@ -273,7 +393,15 @@ def _figures(result: dict[str, Any] | None, raw_rate: float, logs: int) -> dict[
         return {}
     if "error" in result:
         return {"error": result["error"]}
+    cpu = result.get("cpu_seconds")
+    per_event = {}
+    if cpu and result["events"]:
+        per_event = {
+            "cpu_seconds": round(cpu, 2),
+            "cpu_us_per_event": round(cpu / result["events"] * 1e6, 1),
+        }
     return {
+        **per_event,
         "indexed_events": result["events"],
         "all_events_indexed": result["events"] == logs,
         "blocks": result["blocks"],
@@ -308,6 +436,7 @@ def measure(
 
         sqlite: dict[str, Any] | None = None
         pg: dict[str, Any] | None = None
+        stages: dict[str, Any] | None = None
         interim: dict[str, Any] = {}
         notes: dict[str, str] = {}
         missing = backfill_available()
@@ -322,6 +451,10 @@ def measure(
                 interim["sqlite"] = result
             else:
                 sqlite = result
+                _log("stage by stage (CPU time), into SQLite")
+                stages = measure_stages(
+                    chain.url, deployment, f"sqlite:///{Path(tmp) / 'stages.db'}", last, logs
+                )
         try:
             with postgres_database(postgres) as database_url:
                 _log("backfill into PostgreSQL")
@@ -375,6 +508,8 @@ def measure(
                 ),
             },
             "sqlite": _figures(sqlite, raw_rate, logs),
+            "stages_sqlite": stages,
+            "raw_rpc_cpu_us_per_event": round(raw["cpu_seconds"] / logs * 1e6, 1),
             "postgres": _figures(pg, raw_rate, logs),
             "peak_rss": (
                 "largest peak RSS (RUSAGE_SELF) of the backfill processes; the chain (anvil) "

@@ -18,7 +18,18 @@ from functools import cache
 from typing import Any, NamedTuple, Protocol
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, UniqueConstraint, delete, exc, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    UniqueConstraint,
+    delete,
+    exc,
+    func,
+    select,
+    text,
+)
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
@@ -430,6 +441,25 @@ class Store:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def cap_sqlite_cache(self, kib: int) -> None:
+        """Give each SQLite connection of this store at most ``kib`` KiB of page cache (the
+        engine's default is 64 MiB); nothing on PostgreSQL. A backfill process holds jieba's
+        dictionary and two ranges of events besides, and issue #4 bounds its peak at 300 MB.
+        Pooled connections are closed, so that every connection from now on has the cap."""
+        if self._dialect != "sqlite":
+            return
+        statement = f"PRAGMA cache_size=-{int(kib)}"
+
+        @sqlalchemy_event.listens_for(self._engine, "connect")
+        def _cap(dbapi_connection: Any, _record: object) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(statement)
+            finally:
+                cursor.close()
+
+        self._engine.dispose()
 
     def close(self) -> None:
         """Close the engine's pooled connections (the store can still be used afterwards)."""

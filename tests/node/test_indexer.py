@@ -22,7 +22,7 @@ from sqlalchemy import URL, Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from node.errors import ReorgBeyondWindow
-from node.indexer.backfill import BackfillStats, run_backfill
+from node.indexer.backfill import BACKFILL_SQLITE_CACHE_KIB, BackfillStats, run_backfill
 from node.indexer.batch import Project
 from node.projections import project
 from node.service import open_store
@@ -399,3 +399,15 @@ def test_verify_passes_on_a_faithful_index_and_names_the_first_difference(
     assert _node_cli(consortium, url, "verify").returncode == 0
     status = _node_cli(consortium, url, "status")
     assert "lag           0" in status.stdout
+
+
+def test_a_backfill_store_caps_sqlite_page_cache_on_every_connection(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'index.db'}")
+    try:
+        store.cap_sqlite_cache(BACKFILL_SQLITE_CACHE_KIB)
+        with store.engine.connect() as first, store.engine.connect() as second:
+            for connection in (first, second):
+                size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+                assert size == -BACKFILL_SQLITE_CACHE_KIB
+    finally:
+        store.close()
