@@ -60,6 +60,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exc,
     false,
     func,
     literal,
@@ -199,11 +200,24 @@ def _fetch(connection: Connection, statement: Any, params: dict[str, Any]) -> li
         return [dict(row) for row in connection.execute(statement, params).mappings()]
     values = {**compiled.defaults, **params}
     args: Any = values if compiled.names is None else [values[n] for n in compiled.names]
+    dialect = connection.dialect
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.sql, args)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy would raise it, so that read_connection maps it (503 when the
+        # database is unreachable, else 500) instead of a bare driver error.
+        gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+        raise exc.DBAPIError.instance(
+            compiled.sql,
+            args,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=gone,
+            dialect=dialect,
+        ) from error
     finally:
         cursor.close()
 

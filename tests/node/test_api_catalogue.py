@@ -28,7 +28,10 @@ from node.api.keys import STORE
 from node.api.openapi import AREA_FILES, _load, document
 from node.api.routes import AREAS
 from node.projections import project
+from node.store import StoreError, open_engine, upgrade
+from node.store import queries_catalogue as queries
 from node.store.schema_search import listing_terms
+from node.store.search_terms import query_words
 from node.web import PREFIX as PAGES
 from onelist.catalogue import encode_catalogue
 from onelist.chain.connection import address_of, increase_time
@@ -803,3 +806,16 @@ async def test_kept_answers_end_with_a_new_block_or_a_suspension_that_runs_out(
     assert page["status"] == "listed" and page["suspended_until"] is None
     assert await ids(api, q="冷链", status="suspended") == []
     assert await ids(api, q="冷链", status="listed") == [fresh.id]
+
+
+def test_a_database_error_in_a_catalogue_read_is_a_store_error(tmp_path: Path) -> None:
+    """The catalogue's reads run on the DBAPI cursor; their errors still come out as the
+    store's (so the API answers 503 or 500 with a JSON body, never a driver's exception)."""
+    engine = open_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    upgrade(engine)
+    assert queries.listing_page(engine, "0x" + "00" * 32) is None
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE listing_terms"))
+    with pytest.raises(StoreError, match="no such table"):
+        queries.search(engine, queries.Search(words=query_words("交通")))
+    engine.dispose()
