@@ -16,6 +16,7 @@ from node.config import DEFAULT_DATA_DIR, NodeConfig, default_config, load_confi
 from node.indexer.indexer import IndexerState
 from node.indexer.progress import ProgressReporter
 from node.service import open_node, open_store
+from node.store.index_lock import hold_index
 
 log = logging.getLogger("onelist.node")
 
@@ -99,6 +100,12 @@ def _setup_logging() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging()
     config = config_from(args)
+    # Before anything else: a second indexer on this index refuses at once, naming the first.
+    with hold_index(config.database_url, config.organisation):
+        return _run(config)
+
+
+def _run(config: NodeConfig) -> int:
     from aiohttp import web
 
     from node.api.app import create_app
@@ -107,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, _stopping, sig, stop)
         runner = web.AppRunner(create_app(config), access_log=None)
         await runner.setup()
         try:
@@ -124,20 +131,32 @@ def cmd_run(args: argparse.Namespace) -> int:
             await stop.wait()
         finally:
             await runner.cleanup()
+            log.info("node %s stopped", config.organisation)
 
     asyncio.run(main())
     return 0
 
 
+def _stopping(sig: signal.Signals, stop: asyncio.Event) -> None:
+    # SIGTERM comes from `onelist down`, from `up` stopping its nodes, or from the kernel when
+    # the `up` that started this node died: each stops the server and closes the index in order.
+    log.info("%s: stopping", sig.name)
+    stop.set()
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     _setup_logging()
     config = config_from(args)
+    with hold_index(config.database_url, config.organisation):
+        return _sync(config, args.until)
 
+
+def _sync(config: NodeConfig, until: int | None) -> int:
     async def main() -> IndexerState:
         progress = ProgressReporter()
         try:
             async with open_node(config, on_progress=progress) as node:
-                await node.indexer.sync(args.until)
+                await node.indexer.sync(until)
                 return node.indexer.state
         finally:
             progress.close()
@@ -195,12 +214,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     _setup_logging()
     config = config_from(args)
-    store = open_store(config.database_url)
-    try:
-        store.reset()
-    finally:
-        store.close()
-    return cmd_sync(argparse.Namespace(**{**vars(args), "until": None}))
+    # One lock over the reset and the sync: no other indexer may write in between.
+    with hold_index(config.database_url, config.organisation):
+        store = open_store(config.database_url)
+        try:
+            store.reset()
+        finally:
+            store.close()
+        return _sync(config, None)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
