@@ -1,26 +1,28 @@
-"""Propagation between exchanges: a listing made at SH, seen through ZJ's public API.
+"""Propagation between exchanges: a listing approved at SH, seen through ZJ's public API.
 
     .venv/bin/python benchmarks/propagation.py [--listings 1000] [--chain ganache|anvil]
         [--in-flight 64] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-        [--poll-interval 0.5] [--no-ws] [--block-time SECONDS] [--warmup 3] [--threads N]
+        [--poll-interval 0.5] [--no-ws] [--block-time SECONDS] [--warmup 3]
 
-Starts a local chain (ganache by default), deploys the founding consortium of
-``config/consortium.example.toml``, registers a provider, and runs SH's and ZJ's nodes as two
-``onelist node run --config …`` processes with generated configs (each its own index: a SQLite
-file, or with ``--postgres`` a PostgreSQL database created and dropped here; the chain's
-websocket for new heads, as a deployment on Besu would use; ``poll_interval`` 0.5 s, the
-default; ``--block-time`` makes the chain seal a block every few seconds, as QBFT does, instead
-of one per transaction). Then, twice ``--listings`` listings:
+Starts a local chain (ganache by default; ``--block-time`` seals a block every few seconds, as
+QBFT does, instead of one per transaction), deploys the founding consortium of
+``config/consortium.example.toml``, and runs SH's and ZJ's nodes as ``onelist node run
+--config …`` processes, their files, keystores and staff made as ``onelist up`` makes them
+(:mod:`onelist.network`), their configs with this run's settings: each node its own index (a
+SQLite file, or with ``--postgres`` a PostgreSQL database created and dropped here), the chain's
+websocket for new heads as a deployment on Besu uses (``--no-ws``: polling only),
+``poll_interval`` 0.5 s (the default). SH's admin registers a provider. Then, twice
+``--listings`` listings, the way real users make them (:class:`onelist.network.demo.Actors`):
+the provider signs its manifest and submits it to SH's node (``POST /submissions``, a signed
+request), and SH's reviewer approves it (``POST /staff/submissions/{id}/approve``: SH's node
+sends ``ListingRegistry.list`` with its operator key and answers once it has the receipt):
 
-- sequential: SH's operator lists one product at a time, each waiting for its receipt;
-- pipelined: up to ``--in-flight`` listing transactions in flight at once.
+- sequential: one listing at a time;
+- pipelined: up to ``--in-flight`` listings submitted and approved at once.
 
-Both go through :class:`node.chain.sender.TransactionSender`, the code SH's node approves a
-submission with (nonce management, signed transaction kept before broadcast), with the
-provider's EIP-712 authorisation made by :class:`onelist.chain.client.ConsortiumClient`. Each
-listing's "receipt" is the moment the sender returns its mined receipt; it is then "visible"
-when ``GET /listings/{id}`` on ZJ's node first answers 200 (a watcher asks for the oldest
-listing not yet seen, about every 2 ms, and checks the next ones at once when it appears).
+A listing's "receipt" is the moment SH's approval answers; it is "visible" when ``GET
+/listings/{id}`` on ZJ's node first answers 200 (a watcher asks for the oldest listing not yet
+seen, about every 2 ms, and checks the next ones at once when it appears).
 
 Prints one JSON object: ``listings`` (per phase), ``p50_ms`` and ``p99_ms`` (receipt to
 visibility at ZJ, sequential phase), ``pipelined_per_s`` and ``sequential_per_s`` (listings
@@ -34,45 +36,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
-import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from eth_account import Account
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from node.chain.sender import TransactionSender
-from node.store import open_engine, upgrade
+from listing.accounts import list_accounts
+from listing.manifest import Manifest, manifest_from_data
+from node.api.staff_auth import add_staff_user
+from node.service import open_store
 from onelist.build.compiler import repo_root
-from onelist.catalogue import encode_catalogue
-from onelist.chain.client import ConsortiumClient
-from onelist.chain.connection import Transactable, address_of, connect, dev_private_keys
+from onelist.chain.connection import address_of, connect, dev_private_keys
 from onelist.chain.deployment import Deployment, deploy, save_deployment
 from onelist.chain.founding import load_founding
 from onelist.chain.launcher import BACKENDS, Backend, LocalChain, free_port
-from onelist.chain.samples import sample_catalogue, sample_record
-from onelist.codes import ParticipantRole
-from onelist.records import record_tuple
+from onelist.network.demo import Actors
+from onelist.network.plan import NetworkPlan, NodePlan, plan_network
+from onelist.network.provision import provision, read_staff_passwords
+from onelist.network.scenario import as_local_manifest
+from onelist.network.supervisor import NodeProcess
 
+FOUNDING = repo_root() / "config" / "consortium.example.toml"
+EXAMPLE = repo_root() / "examples" / "manifests" / "traffic-od.json"
 TARGET_P50_MS = 100
 TARGET_P99_MS = 500
 #: Seconds between two asks of ZJ's API for the oldest listing it has not shown yet.
 WATCH_SECONDS = 0.002
 NODE_START_TIMEOUT = 120.0
 VISIBLE_TIMEOUT = 120.0
-CATALOGUE = encode_catalogue(sample_catalogue())
 
 
 # ----------------------------------------------------------------------------- pure
@@ -169,38 +172,117 @@ class Progress:
 
 
 @dataclass
-class Setup:
+class Consortium:
     chain: LocalChain
     deployment: Deployment
-    deployment_path: Path
-    client: ConsortiumClient
-    operator_key: str  # SH's
+    plan: NetworkPlan  # SH's and ZJ's nodes
+    nodes: list[NodeProcess]
+    actors: Actors
     provider_key: str
 
 
-def start_consortium(backend: Backend, folder: Path, block_time: int | None = None) -> Setup:
+def start_chain(
+    backend: Backend, folder: Path, block_time: int | None
+) -> tuple[LocalChain, Deployment]:
     chain = LocalChain(backend, block_time=block_time).start()
     try:
         w3 = connect(chain.url, chain.chain_id)
-        keys = dev_private_keys()
-        founding = load_founding(repo_root() / "config" / "consortium.example.toml")
-        deployment = deploy(w3, founding, keys[0])
-        path = folder / "deployment.json"
-        save_deployment(deployment, path)
-        client = ConsortiumClient(w3, deployment)
-        operator, provider = keys[1], keys[5]  # SH's operator (founding file), a provider
-        client.register_participant(operator, address_of(provider), ParticipantRole.provider)
+        deployment = deploy(w3, load_founding(FOUNDING), dev_private_keys()[0])
+        save_deployment(deployment, folder / "deployment.json")
     except BaseException:
         chain.stop()
         raise
-    return Setup(chain, deployment, path, client, operator, provider)
+    return chain, deployment
+
+
+def write_config(node: NodePlan, settings: dict[str, Any], database_url: str) -> None:
+    """The node's ``node.toml`` with this run's settings (``onelist up``'s own has fixed ones),
+    naming the keystore :func:`provision` made for it."""
+    values = {
+        "organisation": node.organisation,
+        "http_port": node.port,
+        "database_url": database_url,
+        **settings,
+    }
+    keystores = list_accounts(node.keystore_dir)
+    if keystores:
+        values["operator_keystore"] = str(keystores[0].path)
+        values["operator_passphrase_file"] = str(node.passphrase_path)
+    node.config_path.write_text(node_toml(values), encoding="utf-8")
+
+
+def add_staff(node: NodePlan, database_url: str) -> None:
+    """The staff :func:`provision` made in the node's SQLite file, in its PostgreSQL index too."""
+    passwords = read_staff_passwords(node.staff_passwords_path)
+    store = open_store(database_url)
+    try:
+        for account in node.staff:
+            add_staff_user(
+                store.engine, account.username, passwords[account.username], account.roles
+            )
+    finally:
+        store.close()
+
+
+def wait_ready(nodes: list[NodeProcess], timeout: float = NODE_START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    for node in nodes:
+        while not node.is_ready():
+            if not node.running or time.monotonic() > deadline:
+                raise RuntimeError(node.failure())
+            time.sleep(0.1)
 
 
 @contextlib.contextmanager
-def databases(postgres: str | None, folder: Path, names: list[str]) -> Iterator[list[str]]:
-    """An index URL per name: SQLite files in ``folder``, or new PostgreSQL databases."""
+def consortium(args: argparse.Namespace, folder: Path) -> Iterator[Consortium]:
+    """The chain with the consortium, and SH's and ZJ's nodes as ``onelist node run`` processes
+    (files and staff as ``onelist up`` makes them), a provider registered by SH's admin."""
+    backend = next(b for b in BACKENDS if b == args.chain)
+    chain, deployment = start_chain(backend, folder, args.block_time)
+    nodes: list[NodeProcess] = []
+    try:
+        full = plan_network(
+            load_founding(FOUNDING), folder, chain.url, [free_port() for _ in range(4)]
+        )
+        plan = replace(full, nodes=tuple(n for n in full.nodes if n.organisation in ("SH", "ZJ")))
+        provision(plan, dev_private_keys())
+        settings: dict[str, Any] = {
+            "rpc_url": chain.url,
+            "deployment": str(plan.deployment_path),
+            "poll_interval": args.poll_interval,
+        }
+        if not args.no_ws:
+            settings["ws_url"] = "ws" + chain.url.removeprefix("http")
+        with databases(args.postgres, [n.organisation.lower() for n in plan.nodes]) as urls:
+            for node, url in zip(plan.nodes, urls, strict=True):
+                if url is None:
+                    url = f"sqlite:///{node.database_path}"
+                else:
+                    add_staff(node, url)
+                write_config(node, settings, url)
+                nodes.append(NodeProcess(node))
+            for process in nodes:
+                process.start()
+            wait_ready(nodes)
+            actors = Actors(plan, deployment)
+            provider_key = dev_private_keys()[5]
+            actors.register("SH", address_of(provider_key), ["provider"], "propagation benchmark")
+            actors.wait_indexed()
+            yield Consortium(chain, deployment, plan, nodes, actors, provider_key)
+    finally:
+        for process in nodes:
+            process.terminate()
+        for process in nodes:
+            process.stop()
+        chain.stop()
+
+
+@contextlib.contextmanager
+def databases(postgres: str | None, names: list[str]) -> Iterator[list[str | None]]:
+    """A new PostgreSQL database per name on the ``postgres`` server (dropped afterwards), or
+    None each: the nodes' SQLite files."""
     if postgres is None:
-        yield [f"sqlite:///{folder / f'{name}.db'}" for name in names]
+        yield [None for _ in names]
         return
     server = make_url(postgres)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -217,74 +299,20 @@ def databases(postgres: str | None, folder: Path, names: list[str]) -> Iterator[
         admin.dispose()
 
 
-@contextlib.contextmanager
-def node_process(
-    organisation: str, folder: Path, settings: dict[str, Any]
-) -> Iterator[tuple[str, Path]]:
-    """``onelist node run --config`` for ``organisation`` in a process of its own: (URL, log)."""
-    port = free_port()
-    config = folder / f"node.{organisation.lower()}.toml"
-    config.write_text(
-        node_toml({"organisation": organisation, "http_port": port, **settings}), encoding="utf-8"
-    )
-    log = folder / f"node.{organisation.lower()}.log"
-    with log.open("wb") as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "onelist.cli", "node", "run", "--config", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=repo_root(),
-        )
-    try:
-        yield f"http://127.0.0.1:{port}", log
-    finally:
-        child.terminate()
-        try:
-            child.wait(15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-async def wait_ready(session: aiohttp.ClientSession, base: str, log: Path) -> None:
-    """Until the node answers ``/ready`` with 200 (its index caught up with the chain)."""
-    deadline = time.monotonic() + NODE_START_TIMEOUT
-    while time.monotonic() < deadline:
-        with contextlib.suppress(aiohttp.ClientError):
-            async with session.get(f"{base}/ready") as answer:
-                if answer.status == 200:
-                    return
-        await asyncio.sleep(0.1)
-    tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-    raise RuntimeError(f"the node at {base} was not ready in time:\n{tail}")
-
-
 # ----------------------------------------------------------------------------- the phases
 
 
-def listing_call(
-    setup: Setup, seed: str, deadline: int
-) -> tuple[str, Callable[[ConsortiumClient], Transactable]]:
-    """A new listing at SH, signed by the provider: its id and the call the sender sends."""
-    client = setup.client
-    record = sample_record(address_of(setup.provider_key), seed)
-    listing_id = bytes(record["fingerprint"])
-    signature = client.sign_listing(
-        setup.provider_key, listing_id, "SH", record, CATALOGUE, deadline
-    )
-
-    def build(contracts: ConsortiumClient) -> Transactable:
-        call: Transactable = contracts.listings.functions.list(
-            record_tuple(record), CATALOGUE, deadline, signature
-        )
-        return call
-
-    return "0x" + listing_id.hex(), build
+def new_manifest(provider: str, seed: str) -> Manifest:
+    """The traffic example as this provider's product at SH, with a dataset of its own."""
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    local = as_local_manifest(document, provider, "SH", ["SH", "ZJ", "SD"])
+    local["product_ref"] = f"propagation-{seed}"
+    local["fingerprint"] = "0x" + hashlib.sha256(seed.encode()).hexdigest()
+    return manifest_from_data(local, where=str(EXAMPLE))
 
 
 class Watcher:
-    """Asks ZJ's API for each listing, oldest receipt first, until it is there."""
+    """Asks ZJ's API for each listing, oldest approval first, until it is there."""
 
     def __init__(self, session: aiohttp.ClientSession, base: str, progress: Progress) -> None:
         self._session = session
@@ -320,33 +348,30 @@ class Watcher:
 
 async def run_phase(
     name: str,
-    setup: Setup,
-    sender: TransactionSender,
+    c: Consortium,
     watcher: Watcher,
     count: int,
     in_flight: int,
     progress: Progress,
 ) -> Phase:
-    """``count`` listings, at most ``in_flight`` transactions at a time (1: sequential)."""
-    deadline = setup.client.deadline()
+    """``count`` listings submitted and approved at SH, ``in_flight`` at a time (1: sequential)."""
     run = secrets.token_hex(4)
-    calls = [listing_call(setup, f"propagation-{name}-{run}-{i}", deadline) for i in range(count)]
+    provider = address_of(c.provider_key)
+    manifests = [new_manifest(provider, f"{name}-{run}-{i}") for i in range(count)]
     phase = Phase(name)
     progress.phase(f"{name}: visible at ZJ", count)
     slots = asyncio.Semaphore(in_flight)
 
-    async def one(listing_id: str, build: Callable[[ConsortiumClient], Transactable]) -> None:
+    async def one(manifest: Manifest) -> None:
         async with slots:
-            await sender.send(f"list:{listing_id}", build, requested_by="benchmark")
-            phase.receipts[listing_id] = time.perf_counter()
-            watcher.expect(phase, listing_id)
+            listed = await asyncio.to_thread(
+                c.actors.submit_and_approve, "SH", c.provider_key, manifest
+            )
+            phase.receipts[listed.listing_id] = time.perf_counter()
+            watcher.expect(phase, listed.listing_id)
 
     phase.started = time.perf_counter()
-    if in_flight == 1:
-        for listing_id, build in calls:
-            await one(listing_id, build)
-    else:
-        await asyncio.gather(*(one(listing_id, build) for listing_id, build in calls))
+    await asyncio.gather(*(one(m) for m in manifests))
     await watcher.drained()
     return phase
 
@@ -365,51 +390,21 @@ async def watching(
             await task
 
 
-async def measure(
-    setup: Setup, args: argparse.Namespace, folder: Path, progress: Progress
-) -> dict[str, Any]:
-    if args.threads is not None:
-        # The node's sender waits for each receipt in a worker thread of the default executor
-        # (min(32, cores + 4) threads): that caps the transactions awaited at once.
-        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(args.threads))
-    settings: dict[str, Any] = {
-        "rpc_url": setup.chain.url,
-        "deployment": str(setup.deployment_path),
-        "poll_interval": args.poll_interval,
-    }
-    if not args.no_ws:
-        settings["ws_url"] = "ws" + setup.chain.url.removeprefix("http")
-    sender_db = folder / "sender.db"
-    engine = open_engine(f"sqlite:///{sender_db}")
-    upgrade(engine)
-    sender = TransactionSender(
-        setup.deployment,
-        setup.chain.url,
-        bytes(Account.from_key(setup.operator_key).key),
-        engine,
-        client=setup.client,
-    )
-    with (
-        databases(args.postgres, folder, ["sh", "zj"]) as (sh_db, zj_db),
-        node_process("SH", folder, {**settings, "database_url": sh_db}) as (sh, sh_log),
-        node_process("ZJ", folder, {**settings, "database_url": zj_db}) as (zj, zj_log),
+async def measure(c: Consortium, args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
+    # One worker thread per listing in flight: each waits for its submission and approval.
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(args.in_flight + 4))
+    zj = c.plan.node("ZJ").url
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4)) as session,
+        watching(session, zj, progress) as watcher,
     ):
-        connector = aiohttp.TCPConnector(limit=4)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            progress.say("waiting for SH's and ZJ's nodes")
-            await wait_ready(session, sh, sh_log)
-            await wait_ready(session, zj, zj_log)
-            async with watching(session, zj, progress) as watcher:
-                # Warm-up, not measured: a node's first listing also loads jieba's dictionary
-                # (about a second) and fills its caches; a long-running node has done both.
-                await run_phase("warm-up", setup, sender, watcher, args.warmup, 1, progress)
-                sequential = await run_phase(
-                    "sequential", setup, sender, watcher, args.listings, 1, progress
-                )
-                pipelined = await run_phase(
-                    "pipelined", setup, sender, watcher, args.listings, args.in_flight, progress
-                )
-    engine.dispose()
+        # Warm-up, not measured: a node's first listing also loads jieba's dictionary (about a
+        # second) and fills its caches; a long-running node has done both.
+        await run_phase("warm-up", c, watcher, args.warmup, 1, progress)
+        sequential = await run_phase("sequential", c, watcher, args.listings, 1, progress)
+        pipelined = await run_phase(
+            "pipelined", c, watcher, args.listings, args.in_flight, progress
+        )
     seq, pipe = sequential.summary(), pipelined.summary()
     return {
         "listings": args.listings,
@@ -424,7 +419,6 @@ async def measure(
             "new_heads": "none (polling)" if args.no_ws else "websocket",
             "poll_interval_s": args.poll_interval,
             "in_flight": args.in_flight,
-            "executor_threads": args.threads or min(32, (os.cpu_count() or 1) + 4),
             "warmup_listings": args.warmup,
             "sequential": seq,
             "pipelined": pipe,
@@ -451,11 +445,6 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="seconds between blocks, as QBFT seals them (default: a block per transaction)",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="worker threads of this process's default executor (default: asyncio's own)",
-    )
     parser.add_argument("--no-ws", action="store_true", help="no websocket: the nodes poll")
     args = parser.parse_args(argv)
     if args.listings < 1 or args.in_flight < 1 or args.warmup < 1:
@@ -467,14 +456,9 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress()
     try:
         with tempfile.TemporaryDirectory(prefix="onelist-propagation-") as tmp:
-            folder = Path(tmp)
-            progress.say(f"starting {args.chain} and deploying the consortium")
-            backend = next(b for b in BACKENDS if b == args.chain)
-            setup = start_consortium(backend, folder, args.block_time)
-            try:
-                result = asyncio.run(measure(setup, args, folder, progress))
-            finally:
-                setup.chain.stop()
+            progress.say(f"starting {args.chain}, the consortium, SH's and ZJ's nodes")
+            with consortium(args, Path(tmp)) as c:
+                result = asyncio.run(measure(c, args, progress))
     finally:
         progress.close()
     print(json.dumps(result, ensure_ascii=False))
