@@ -143,3 +143,51 @@ def exchange_code(code: str) -> bytes:
 def exchange_code_text(raw: bytes) -> str:
     """The inverse of :func:`exchange_code`."""
     return raw.rstrip(b"\0").decode("ascii")
+
+
+class ReasonCode(IntEnum):
+    """Why a listing, provider, licence or exchange's granting was suspended, reinstated,
+    delisted or revoked: the uint16 ``reasonCode`` of those events, named so a regulator can
+    read it. The contracts accept any uint16 (a regulator may use a code of its own, outside
+    this list); the legal basis itself travels as a hash beside the code.
+    """
+
+    other = 0  # 其他: see the legal basis
+    illegal_trading = 1  # 违法违规交易 (DSL art. 33; an exchange's own rules)
+    personal_information_complaint = 2  # 个人信息权益投诉 (PIPL arts. 13, 44-50)
+    disputed_source = 3  # 数据来源或权属争议 (数据二十条: the source must be lawful)
+    security_risk = 4  # 国家安全或重要数据风险 (DSL arts. 21, 30, 31)
+    compliance_evidence_invalid = 5  # 合规证明过期或失效 (consent, assessments, undertakings)
+    official_order = 6  # 司法或行政机关决定 (a court's or an authority's order)
+    provider_request = 7  # 数据提供方申请 (the provider delists, or asks for a pause)
+    public_data_authorisation_expired = 8  # 公共数据授权运营到期或撤销 (2025 interim rules)
+    settlement_default = 9  # 结算违约 (the off-chain settlement failed)
+    rectified = 10  # 问题已整改 (a reinstatement's usual reason)
+
+
+#: Each reason's label in Chinese and English (the node's pages show "label (code)").
+REASON_LABELS: dict[ReasonCode, tuple[str, str]] = {
+    ReasonCode.other: ("其他", "Other"),
+    ReasonCode.illegal_trading: ("违法违规交易", "Illegal trading"),
+    ReasonCode.personal_information_complaint: (
+        "个人信息权益投诉",
+        "Personal-information rights complaint",
+    ),
+    ReasonCode.disputed_source: ("数据来源或权属争议", "Disputed data source or ownership"),
+    ReasonCode.security_risk: (
+        "国家安全或重要数据风险",
+        "National-security or important-data risk",
+    ),
+    ReasonCode.compliance_evidence_invalid: (
+        "合规证明过期或失效",
+        "Compliance evidence expired or invalid",
+    ),
+    ReasonCode.official_order: ("司法或行政机关决定", "Court or administrative order"),
+    ReasonCode.provider_request: ("数据提供方申请", "Provider's request"),
+    ReasonCode.public_data_authorisation_expired: (
+        "公共数据授权运营到期或撤销",
+        "Public-data authorisation expired or withdrawn",
+    ),
+    ReasonCode.settlement_default: ("结算违约", "Settlement default"),
+    ReasonCode.rectified: ("问题已整改", "Problem rectified"),
+}

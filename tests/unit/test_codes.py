@@ -11,6 +11,7 @@ import pytest
 
 from onelist.build.compiler import repo_root
 from onelist.codes import (
+    REASON_LABELS,
     DeliveryMode,
     ExchangeStatus,
     Grade,
@@ -22,6 +23,7 @@ from onelist.codes import (
     PersonalInfo,
     PIFlag,
     ProposalKind,
+    ReasonCode,
     SuspensionScope,
     Territory,
 )
@@ -84,3 +86,36 @@ def test_every_solidity_code_has_a_python_counterpart() -> None:
 @pytest.mark.parametrize(("name", "python"), sorted(PYTHON.items()), ids=sorted(PYTHON))
 def test_the_solidity_code_equals_the_python_value(name: str, python: int) -> None:
     assert solidity_codes()[name] == int(python)
+
+
+def test_every_reason_code_has_a_chinese_and_an_english_label() -> None:
+    assert set(REASON_LABELS) == set(ReasonCode)
+    for zh, en in REASON_LABELS.values():
+        assert zh and en and zh != en
+
+
+@pytest.mark.parametrize(
+    ("code", "value"),
+    [
+        (ReasonCode.other, 0),
+        (ReasonCode.illegal_trading, 1),
+        (ReasonCode.personal_information_complaint, 2),
+        (ReasonCode.disputed_source, 3),
+        (ReasonCode.security_risk, 4),
+        (ReasonCode.compliance_evidence_invalid, 5),
+        (ReasonCode.official_order, 6),
+        (ReasonCode.provider_request, 7),
+        (ReasonCode.public_data_authorisation_expired, 8),
+        (ReasonCode.settlement_default, 9),
+        (ReasonCode.rectified, 10),
+    ],
+    ids=lambda v: v.name if isinstance(v, ReasonCode) else str(v),
+)
+def test_a_reason_codes_value_never_changes(code: ReasonCode, value: int) -> None:
+    # The values are on chain in every past event: renumbering would relabel history.
+    assert int(code) == value
+
+
+def test_reason_codes_fit_the_contracts_uint16_and_are_dense() -> None:
+    assert [int(c) for c in ReasonCode] == list(range(len(ReasonCode)))
+    assert max(ReasonCode) < 2**16
