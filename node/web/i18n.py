@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from onelist.codes import REASON_LABELS
+
 __all__ = [
     "COOKIE",
     "DEFAULT",
@@ -19,6 +21,7 @@ __all__ = [
     "add_messages",
     "choose_language",
     "label",
+    "reason",
     "translate",
     "translator",
 ]
@@ -182,7 +185,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "listing.field.description": ("说明", "Description"),
     "listing.no_events": ("暂无公开事件。", "No public event yet."),
     "detail.version": ("版本", "version"),
-    "detail.reason_code": ("原因代码", "reason code"),
+    "detail.reason_code": ("原因", "reason"),
     "detail.purposes": ("用途", "purposes"),
     "detail.territory": ("地域", "territory"),
     "detail.delivery_mode": ("交付方式", "delivery"),
@@ -261,6 +264,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "event.LicenceTerminated": ("终止许可", "Licence terminated"),
     "event.Suspended": ("暂停", "Suspended"),
     "event.Reinstated": ("恢复", "Reinstated"),
+    # a reason code outside onelist.codes.ReasonCode (the contracts take any uint16)
+    "reason.unlisted": ("未列明的原因", "Unlisted reason"),
+    # reason codes: "reason.<number>", from the one vocabulary in onelist.codes
+    **{f"reason.{int(code)}": pair for code, pair in REASON_LABELS.items()},
 }
 
 #: language → key → message.
@@ -292,6 +299,16 @@ def label(lang: str, group: str, value: object) -> str:
     value without a message (an unknown code, free text from the chain) shows as itself."""
     text = str(value)
     return MESSAGES.get(lang, MESSAGES[DEFAULT]).get(f"{group}.{text}", text)
+
+
+def reason(lang: str, code: object) -> str:
+    """A reason code as "label (code)" in ``lang`` (``reason("zh", 2)`` → 个人信息权益投诉 (2));
+    a number outside the vocabulary as "unlisted reason (code)", anything else as itself."""
+    if isinstance(code, bool) or not isinstance(code, int):
+        return str(code)
+    key = f"reason.{code}"
+    name = translate(lang, key if key in MESSAGES[DEFAULT] else "reason.unlisted")
+    return f"{name} ({code})"
 
 
 def translator(lang: str) -> Translate:

@@ -148,6 +148,7 @@ async def render(
         "lang": lang,
         "t": i18n.translator(lang),
         "label": lambda group, value: i18n.label(lang, group, value),
+        "reason": lambda code: i18n.reason(lang, code),
         "prefix": PREFIX,
         "asset": _asset_url(request),
         "organisation": await _organisation(request),
@@ -155,6 +156,8 @@ async def render(
         "lang_url": lambda other: with_param(request.path, request.query, "lang", other),
         "path": request.path,
         "staff_nav": [],
+        "staff_user": None,
+        "staff_token": None,
     }
     for provider in request.app[CONTEXT]:
         values.update(await provider(request))

@@ -23,11 +23,16 @@ __all__ = [
     "CHINA_OFFSET",
     "FILTER_FIELDS",
     "MAX_FIELD",
+    "OTHER_REASON",
+    "SETTLED",
     "credentials",
     "filter_query",
     "local_time",
     "oversight_body",
     "reason_body",
+    "reason_code",
+    "registration_body",
+    "settled",
     "single",
 ]
 
@@ -40,6 +45,8 @@ FILTER_FIELDS = ("actor", "exchange", "listing", "event", "time_from", "time_to"
 MAX_FIELD = 8192
 _LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
 _DIGITS = re.compile(r"[0-9]{1,6}")
+#: The reason-code select's choice for a code outside the vocabulary, typed beside it.
+OTHER_REASON = "other"
 
 assert set(FILTER_FIELDS) <= set(FILTER_PARAMETERS)
 
@@ -102,16 +109,13 @@ def filter_query(form: MultiMapping[str]) -> MultiDict[str]:
 
 def oversight_body(action: str, form: MultiMapping[str]) -> dict[str, Any]:
     """A suspension (``action`` "suspend") or reinstatement form as the JSON body
-    :func:`node.api.audit.parse_oversight` reads: the reason code a number, the end a unix
+    :func:`node.api.audit.parse_oversight` reads: the reason code a number
+    (:func:`reason_code`), the end a unix
     time (absent: until reinstated), the legal basis as text (the node sends its hash)."""
     body: dict[str, Any] = {}
     for name in ("scope", "subject", "legal_basis", "request_id"):
         body[name] = single(form, name)
-    code = single(form, "reason_code")
-    assert code is not None
-    if not _DIGITS.fullmatch(code) or int(code) > 2**16 - 1:
-        raise BadRequest("reason_code is a whole number from 0 to 65535", field="reason_code")
-    body["reason_code"] = int(code)
+    body["reason_code"] = reason_code(form)
     if action == "suspend":
         until = single(form, "until", required=False)
         if until is not None:
@@ -121,6 +125,55 @@ def oversight_body(action: str, form: MultiMapping[str]) -> dict[str, Any]:
     return body
 
 
+def _uint16(text: str, field: str) -> int:
+    if not _DIGITS.fullmatch(text) or int(text) > 2**16 - 1:
+        raise BadRequest(f"{field} is a whole number from 0 to 65535", field=field)
+    return int(text)
+
+
+def reason_code(form: MultiMapping[str]) -> int:
+    """The reason code a form picked: a number from the ``reason_code`` select (the
+    vocabulary of :class:`onelist.codes.ReasonCode`, or a confirmation page's hidden field),
+    or, with the select on :data:`OTHER_REASON`, the number typed in ``reason_code_other``
+    (the contracts take any uint16). Both given is a 400: which one was meant is unclear."""
+    picked = single(form, "reason_code")
+    assert picked is not None
+    other = single(form, "reason_code_other", required=False)
+    if picked == OTHER_REASON:
+        if other is None:
+            raise BadRequest("type the other reason code (0 to 65535)", field="reason_code_other")
+        return _uint16(other, "reason_code_other")
+    if other is not None:
+        raise BadRequest(
+            f"pick a listed reason or choose {OTHER_REASON!r} and type a code, not both",
+            field="reason_code_other",
+        )
+    return _uint16(picked, "reason_code")
+
+
 def reason_body(form: MultiMapping[str]) -> Mapping[str, Any]:
     """The reject form as the desk's JSON body ``{reason}`` (the desk checks it)."""
     return {"reason": single(form, "reason", required=False) or ""}
+
+
+def registration_body(form: MultiMapping[str]) -> dict[str, Any]:
+    """The participant form as the JSON body :func:`node.api.staff.parse_registration` reads:
+    the ticked roles as a list (none ticked: an empty list, which it refuses naming ``roles``);
+    an empty field as an empty string, which it refuses naming the field."""
+    return {
+        "account": single(form, "account", required=False) or "",
+        "roles": [value.strip() for value in form.getall("roles", []) if value.strip()],
+        "identity_reference": single(form, "identity_reference", required=False) or "",
+    }
+
+
+#: The grant form's box a reviewer ticks once the settlement is received off chain.
+SETTLED = "settled"
+
+
+def settled(form: MultiMapping[str]) -> None:
+    """400 naming :data:`SETTLED` unless the grant form's settlement box is ticked: DOMAIN
+    grants a licence only after settlement, which happens off chain, so only the reviewer can
+    say it happened (the chain holds just the settlement reference's hash)."""
+    if single(form, SETTLED, required=False) != "yes":
+        raise BadRequest("tick the box once the settlement is received", field=SETTLED)

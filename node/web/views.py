@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from node.api.catalogue import PUBLIC_ARGS
 from node.web import formats, i18n
 from node.web.charts import Bar
 
 __all__ = [
     "FILTERS",
     "LISTINGS_CHARTED",
+    "args_reason",
     "catalogue_view",
     "event_details",
     "exchange_bars",
     "filters_active",
+    "licence_terms",
     "listing_bars",
     "month_bars",
 ]
@@ -104,6 +107,8 @@ def event_details(details: Mapping[str, Any], lang: str) -> list[tuple[str, str]
             text = _labels(lang, "purpose", value)
         elif field == "delivery_mode":
             text = _labels(lang, "delivery", value)
+        elif field == "reason_code":
+            text = i18n.reason(lang, value)
         elif field == "territory":
             text = i18n.label(lang, "territory", value)
         elif field in ("start", "end"):
@@ -116,6 +121,24 @@ def event_details(details: Mapping[str, Any], lang: str) -> list[tuple[str, str]
             text = str(value)
         shown.append((t(f"detail.{field}"), text))
     return shown
+
+
+def licence_terms(terms: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Licence terms (a ``LicenceAcceptance`` as JSON) as (label, text) pairs in ``lang``:
+    the fields a granted licence shows the public (the API's own table for ``LicenceGranted``),
+    in the same words as a listing's timeline."""
+    shown = PUBLIC_ARGS["LicenceGranted"]
+    return event_details(
+        {field: show(terms.get(arg)) for arg, (field, show) in shown.items()}, lang
+    )
+
+
+def args_reason(args: object, lang: str) -> str | None:
+    """An audited event's reason (its ``reasonCode`` argument) as "label (code)" in ``lang``;
+    None for an event without one."""
+    if not isinstance(args, Mapping) or "reasonCode" not in args:
+        return None
+    return i18n.reason(lang, args["reasonCode"])
 
 
 def listing_bars(rows: Sequence[Mapping[str, Any]], limit: int = LISTINGS_CHARTED) -> list[Bar]:

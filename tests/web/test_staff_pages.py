@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,14 +32,16 @@ from playwright.async_api import Page, expect
 
 from listing.accounts import import_account
 from listing.manifest import manifest_from_data
+from listing.onchain import to_json
 from listing.signing import sign_listing
 from node.api.app import create_app
 from node.api.keys import STORE
 from node.api.participant_auth import sign_request
 from node.api.staff_auth import CSRF_HEADER, add_staff_user
-from node.store.submissions import get_submission
+from node.store.submissions import get_submission, participant
 from onelist.chain.connection import address_of
-from onelist.chain.samples import sample_record
+from onelist.chain.samples import sample_record, sample_terms
+from onelist.codes import exchange_code
 from tests.node.conftest import CATALOGUE, Consortium, node_config
 from tests.unit.listing.manifests import edited, h
 
@@ -81,8 +84,9 @@ def _keystore(tmp: Path, key: str, secret: str) -> dict[str, str]:
 async def nodes(
     consortium: Consortium, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Nodes]:
-    """SH's node (alice: reviewer) and the regulator's (rita: auditor and regulator officer;
-    alice: reviewer), on 127.0.0.1, caught up with a chain that holds one listing."""
+    """SH's node (alice: reviewer; ada: admin) and the regulator's (rita: auditor and
+    regulator officer; alice: reviewer), on 127.0.0.1, caught up with a chain that holds one
+    listing."""
     c = consortium
     record = sample_record(address_of(c.keys[5]), "web-staff-suspend-me")
     listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
@@ -100,6 +104,7 @@ async def nodes(
         TestClient(TestServer(create_app(reg_config), host="127.0.0.1")) as reg,
     ):
         add_staff_user(sh.app[STORE].engine, "alice", PASSWORD, ["reviewer"], n=N)
+        add_staff_user(sh.app[STORE].engine, "ada", PASSWORD, ["admin"], n=N)
         add_staff_user(reg.app[STORE].engine, "alice", PASSWORD, ["reviewer"], n=N)
         add_staff_user(
             reg.app[STORE].engine, "rita", PASSWORD, ["auditor", "regulator_officer"], n=N
@@ -289,6 +294,147 @@ async def test_a_rejection_without_a_reason_is_a_400_page_naming_it(
     assert sub is not None and sub.status == "pending_review"
 
 
+# ----------------------------------------------------------------------------- registrations
+
+
+async def test_an_admin_registers_a_participant_through_the_confirmation(
+    page: Page, nodes: Nodes
+) -> None:
+    c = nodes.consortium
+    account = address_of("0x" + secrets.token_hex(32))  # a new licensee, never registered
+    await sign_in(page, nodes.sh, "ada", "/web/desk/participants")
+    nav = page.get_by_role("navigation", name="主导航")
+    await expect(nav.get_by_role("link", name="登记参与方")).to_be_visible()
+    await expect(nav.get_by_role("link", name="审核台")).to_have_count(0)
+    await expect(nav.get_by_role("link", name="许可申请")).to_have_count(0)
+
+    await page.get_by_label("账户地址").fill(account.lower())
+    await page.get_by_label("被许可方").check()
+    await page.get_by_label("身份核验凭据").fill("91310000MA1FL8XX3K / 核验单 2026-118")
+    await page.get_by_role("button", name="核对后提交").click()
+    confirmation = page.locator("#confirmation")
+    await expect(confirmation).to_contain_text(account)  # checksummed, as the API sends it
+    await expect(confirmation).to_contain_text("roles = 2")
+    await page.get_by_role("button", name="确认登记").click()
+    await expect(page.get_by_text("参与方已登记上链。")).to_be_visible(timeout=60_000)
+    tx_hash = await page.locator("#tx-hash").text_content()
+    receipt = c.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+    assert receipt["status"] == 1
+    await expect(page.locator("#tx-block")).to_have_text(str(receipt["blockNumber"]))
+    await indexed(nodes.sh, c)
+    registered = participant(nodes.sh.engine, account)
+    assert registered is not None and registered.registered_by == "SH" and registered.roles == 2
+
+    # One registered before (the provider): the contract's refusal, named, with the API's 409.
+    await page.goto(nodes.sh.url("/web/desk/participants"))
+    await page.get_by_label("账户地址").fill(address_of(c.keys[5]))
+    await page.get_by_label("数商（提供方）").check()
+    await page.get_by_label("身份核验凭据").fill("91310000MA1FL8XX3K / 复核")
+    await page.get_by_role("button", name="核对后提交").click()
+    async with page.expect_response(lambda r: r.url.endswith("/web/desk/participants")) as sent:
+        await page.get_by_role("button", name="确认登记").click()
+    assert (await sent.value).status == 409
+    await expect(page.locator(".notice.bad")).to_contain_text("ConsortiumParticipantExists")
+
+
+# ----------------------------------------------------------------------------- licences
+
+
+async def request_licence(nodes: Nodes, licensee: str, terms: dict[str, Any]) -> dict[str, Any]:
+    """The licensee's request through ``POST /licence-requests``, signed as a wallet would
+    sign it; the node's answer."""
+    c = nodes.consortium
+    body = json.dumps(
+        {
+            "listing_id": "0x" + bytes(terms["listingId"]).hex(),
+            "terms": to_json(terms),
+            "acceptance": "0x" + c.client.sign_acceptance(licensee, terms).hex(),
+        }
+    ).encode()
+    headers = sign_request(licensee, "POST", "/licence-requests", body, c.deployment.chain_id)
+    headers["Content-Type"] = "application/json"
+    response = await nodes.sh.client.post("/licence-requests", data=body, headers=headers)
+    answer: dict[str, Any] = await response.json()
+    assert response.status == 201, answer
+    return answer
+
+
+async def test_a_licence_request_granted_on_the_desk_counts_in_the_listings_totals(
+    page: Page, nodes: Nodes
+) -> None:
+    c = nodes.consortium
+    record = sample_record(address_of(c.keys[5]), "web-staff-licence")
+    listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
+    licensee = c.keys[7]  # a licensee the fixture chain registered
+    terms = sample_terms(listed, 1, address_of(licensee), exchange_code("SH"), c.client.now())
+    await indexed(nodes.sh, c)
+    created = await request_licence(nodes, licensee, terms)
+
+    await sign_in(page, nodes.sh, "alice", "/web/desk/licence-requests")
+    item = page.locator(f'[data-licence-request="{created["request_id"]}"]')
+    await expect(item).to_contain_text("待授予")
+    await expect(item).to_contain_text("科学研究")
+    await expect(item).to_contain_text("¥20,000")
+    await item.get_by_label("已收到结算款项").check()
+    await item.get_by_role("button", name="授予许可").click()
+    await expect(page.get_by_text("许可已授予上链。")).to_be_visible(timeout=60_000)
+    await expect(page.locator("#licence-id")).to_have_text(created["licence_id"])
+    licence_id = bytes.fromhex(created["licence_id"][2:])
+    assert c.client.licences.functions.inForce(licence_id).call()
+
+    await indexed(nodes.sh, c)
+    await page.locator("#listing-link").click()
+    trading = page.locator("section[aria-labelledby=h-trading] dl")
+    await expect(trading).to_contain_text(re.compile(r"许可\s*1\s*许可收入\s*¥20,000"))
+    await page.goto(nodes.sh.url("/web/desk/licence-requests?status=granted"))
+    await expect(item).to_contain_text("已授予")
+    await expect(item.get_by_role("button", name="授予许可")).to_have_count(0)
+
+
+async def test_bad_registration_and_grant_forms_are_400_pages_naming_the_field(
+    page: Page, nodes: Nodes
+) -> None:
+    await sign_in(page, nodes.sh, "alice", "/web/desk/participants")
+    token = await page.locator("input[name=csrf_token]").first.get_attribute("value")
+    posts = [
+        ("/web/desk/participants/confirm", {"account": "0x12", "roles": "provider"}, "account"),
+        (
+            "/web/desk/participants/confirm",
+            {"account": address_of(nodes.consortium.keys[8]), "identity_reference": "x"},
+            "roles",
+        ),
+        (
+            "/web/desk/participants",
+            {"account": address_of(nodes.consortium.keys[8]), "roles": "provider"},
+            "identity_reference",
+        ),
+        ("/web/desk/licence-requests/1/grant", {}, "settled"),
+    ]
+    for path, form, field in posts:
+        answer = await page.request.post(
+            nodes.sh.url(path), form={"csrf_token": str(token), **form}
+        )
+        assert answer.status == 400, (path, form)
+        assert f"<code>{field}</code>" in await answer.text()
+    missing = await page.request.post(
+        nodes.sh.url("/web/desk/licence-requests/999999/grant"),
+        form={"csrf_token": str(token), "settled": "yes"},
+    )
+    assert missing.status == 404
+    # Without the token nothing is registered.
+    forged = await page.request.post(
+        nodes.sh.url("/web/desk/participants"),
+        form={
+            "account": address_of(nodes.consortium.keys[8]),
+            "roles": "provider",
+            "identity_reference": "x",
+        },
+    )
+    assert forged.status == 403
+    await page.goto(nodes.sh.url("/web/desk/licence-requests?status=bogus"))
+    await expect(page.locator(".error code")).to_have_text("status")
+
+
 # ----------------------------------------------------------------------------- the trail
 
 
@@ -326,21 +472,37 @@ async def test_a_regulator_filters_exports_and_suspends_a_listing(page: Page, no
     await expect(page.locator("table.events .event-name")).to_have_text(["Listed"])
 
     await page.goto(nodes.regulator.url(f"/web/audit/suspend?scope=listing&subject={listing}"))
-    await page.get_by_label("原因代码").fill("3")
+    await page.get_by_label("原因", exact=True).select_option("3")
     await page.get_by_label("法律依据").fill(LEGAL_BASIS)
     await page.get_by_role("button", name="核对后提交").click()
     confirmation = page.locator("#confirmation")
     await expect(confirmation).to_contain_text(listing)
+    await expect(confirmation).to_contain_text("数据来源或权属争议 (3)")
     await expect(confirmation).to_contain_text("0x" + keccak(text=LEGAL_BASIS).hex())
     await expect(confirmation).to_contain_text("直至恢复")
     await page.get_by_role("button", name="确认暂停").click()
     await expect(page.get_by_text("暂停已上链。")).to_be_visible(timeout=60_000)
     await expect(page.locator("#tx-block")).to_have_text(re.compile(r"^\d+$"))
+    await expect(page.locator("#reason")).to_have_text("数据来源或权属争议 (3)")
 
     await indexed(nodes.regulator, nodes.consortium)
     await page.locator("#subject-link").click()
     await expect(page.locator(".badges .status-suspended")).to_have_text("已暂停")
     await expect(page.locator("p.badge.status-suspended")).to_have_text("暂停，直至恢复")
+    # The timeline names the reason, in the page's language, with its code.
+    suspended = page.locator("ol.timeline li", has_text="暂停")
+    await expect(suspended.first).to_contain_text("原因 数据来源或权属争议 (3)")
+    # A public page's header shows who is signed in, and signs out too.
+    header = page.locator("header.site")
+    await expect(header.locator("#signed-in-as")).to_have_text("已登录：rita")
+    await expect(header.get_by_role("button", name="退出登录")).to_be_visible()
+    await page.goto(nodes.regulator.url(f"/web/listings/{listing}?lang=en"))
+    await expect(page.locator("ol.timeline li", has_text="Suspended").first).to_contain_text(
+        "reason Disputed data source or ownership (3)"
+    )
+    # So does the audit explorer's row of the suspension.
+    await page.goto(nodes.regulator.url(f"/web/audit?event=Suspended&listing={listing}&lang=zh"))
+    await expect(page.locator("table.events .reason")).to_have_text("原因: 数据来源或权属争议 (3)")
 
 
 async def test_confirming_twice_suspends_once(page: Page, nodes: Nodes) -> None:
@@ -351,7 +513,7 @@ async def test_confirming_twice_suspends_once(page: Page, nodes: Nodes) -> None:
     listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
     listing = "0x" + listed.hex()
     await sign_in(page, nodes.regulator, "rita", f"/web/audit/suspend?subject={listing}")
-    await page.get_by_label("原因代码").fill("4")
+    await page.get_by_label("原因", exact=True).select_option("4")
     await page.get_by_label("法律依据").fill(LEGAL_BASIS)
     await page.get_by_label("暂停至（北京时间）").fill("2099-12-31T00:00")
     await page.get_by_role("button", name="核对后提交").click()
@@ -383,10 +545,13 @@ async def test_a_refused_reinstatement_names_the_contracts_error_then_one_goes_t
 
     async def reinstate() -> int:
         await page.goto(nodes.regulator.url(f"/web/audit/reinstate?subject={listing}"))
-        await page.get_by_label("原因代码").fill("9")
+        # A code of the regulator's own, outside the vocabulary: the contracts take any uint16.
+        await page.get_by_label("原因", exact=True).select_option("other")
+        await page.get_by_label("其他原因代码").fill("4321")
         await page.get_by_label("法律依据").fill(LEGAL_BASIS)
         await page.get_by_role("button", name="核对后提交").click()
         await expect(page.locator("#confirmation")).to_contain_text(listing)
+        await expect(page.locator("#confirmation")).to_contain_text("未列明的原因 (4321)")
         async with page.expect_response(lambda r: r.url.endswith("/audit/reinstate")) as sent:
             await page.get_by_role("button", name="确认恢复").click()
         answer = await sent.value
@@ -455,6 +620,7 @@ async def test_bad_input_is_a_400_page_naming_the_field(page: Page, nodes: Nodes
     for changes, field in (
         ({}, "subject"),
         ({"subject": nodes.listed_id, "reason_code": "70000"}, "reason_code"),
+        ({"subject": nodes.listed_id, "reason_code": "other"}, "reason_code_other"),
         ({"subject": nodes.listed_id, "scope": "planet"}, "scope"),
         ({"subject": nodes.listed_id, "until": "soon"}, "until"),
     ):
@@ -470,7 +636,16 @@ async def test_a_phone_sized_window_never_scrolls_sideways(page: Page, nodes: No
     created = await submit(nodes, "手机上审核的数据产品")
     await page.set_viewport_size({"width": 360, "height": 780})
     pages = [
-        (nodes.sh, "alice", ["/web/desk", f"/web/desk/submissions/{created['submission_id']}"]),
+        (
+            nodes.sh,
+            "alice",
+            [
+                "/web/desk",
+                f"/web/desk/submissions/{created['submission_id']}",
+                "/web/desk/licence-requests?status=all",
+                "/web/desk/participants",
+            ],
+        ),
         (nodes.regulator, "rita", ["/web/audit", "/web/audit/block/1", "/web/audit/suspend"]),
     ]
     for node, username, paths in pages:
@@ -536,8 +711,14 @@ async def test_sign_in_refusals_and_sign_out(page: Page, nodes: Nodes) -> None:
     cookies = {c["name"]: c for c in await page.context.cookies()}
     session = cookies["onelist_session"]
     assert session["httpOnly"] and session["sameSite"] == "Strict"
+    # Signing out from a public page: its header shows the session as the staff pages' do.
+    await page.goto(nodes.sh.url("/web/disclosure"))
+    await expect(page.locator("#signed-in-as")).to_have_text("已登录：alice")
     await page.get_by_role("button", name="退出登录").click()
     await expect(page.get_by_text("已退出登录。")).to_be_visible()
+    await page.goto(nodes.sh.url("/web/disclosure"))
+    await expect(page.locator("#signed-in-as")).to_have_count(0)
+    await expect(page.get_by_role("link", name="工作人员登录")).to_be_visible()
     response = await page.goto(nodes.sh.url("/web/desk"))
     await expect(page).to_have_url(re.compile(r"/web/staff/sign-in\?next="))
     assert response is not None and response.headers["cache-control"] == "no-store"

@@ -1,7 +1,10 @@
 """Who may use which staff page (pure): the API's own role rules, so that a page never shows a
 link, a form or a row to someone the API would refuse.
 
-- the review desk: role ``reviewer``, on an exchange's node (a regulator's node has none);
+- the review desk and its licence requests: role ``reviewer``, on an exchange's node (a
+  regulator's node has none);
+- participant registrations: :data:`node.api.staff.REGISTRARS` (admin, reviewer), on an
+  exchange's node;
 - the audit explorer: the roles that read the trail (:data:`node.api.audit.READERS`);
 - suspensions and reinstatements: :data:`node.api.audit.OFFICERS`, on a regulator's node.
 """
@@ -11,16 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from node.api.audit import OFFICERS, READERS
+from node.api.staff import REGISTRARS
 from node.web.render import PREFIX
 
 __all__ = [
     "DESK",
     "DESK_ROLES",
     "EXPLORER",
+    "LICENCE_REQUESTS",
+    "PARTICIPANTS",
     "SIGN_IN",
     "NavLink",
     "home",
     "may_read_audit",
+    "may_register",
     "may_review",
     "may_suspend",
     "nav_links",
@@ -32,6 +39,8 @@ DESK_ROLES = ("reviewer",)
 REGULATOR = "regulator"
 SIGN_IN = PREFIX + "/staff/sign-in"
 DESK = PREFIX + "/desk"
+LICENCE_REQUESTS = DESK + "/licence-requests"
+PARTICIPANTS = DESK + "/participants"
 EXPLORER = PREFIX + "/audit"
 
 
@@ -47,6 +56,10 @@ def _holds(roles: frozenset[str], allowed: tuple[str, ...]) -> bool:
 
 def may_review(roles: frozenset[str], organisation: str) -> bool:
     return organisation != REGULATOR and _holds(roles, DESK_ROLES)
+
+
+def may_register(roles: frozenset[str], organisation: str) -> bool:
+    return organisation != REGULATOR and _holds(roles, REGISTRARS)
 
 
 def may_read_audit(roles: frozenset[str]) -> bool:
@@ -65,6 +78,9 @@ def nav_links(roles: frozenset[str] | None, organisation: str) -> list[NavLink]:
     links = []
     if may_review(roles, organisation):
         links.append(NavLink(DESK, "staff.nav.desk"))
+        links.append(NavLink(LICENCE_REQUESTS, "staff.nav.licence_requests"))
+    if may_register(roles, organisation):
+        links.append(NavLink(PARTICIPANTS, "staff.nav.participants"))
     if may_read_audit(roles):
         links.append(NavLink(EXPLORER, "staff.nav.audit"))
     if may_suspend(roles, organisation):

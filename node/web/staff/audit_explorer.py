@@ -31,11 +31,12 @@ from node.api.errors import ApiError, BadRequest, NotFound
 from node.api.keys import CONFIG
 from node.api.staff_auth import StaffUser
 from node.store.queries_audit import AuditRow
-from node.web import staff_forms
+from node.web import staff_forms, views
 from node.web.params import pagination
-from node.web.render import PREFIX, render
+from node.web.render import PREFIX, language, render
 from node.web.staff.access import EXPLORER, may_read_audit, may_suspend
 from node.web.staff.session import checked_form, page_user, staff_page, token_for
+from onelist.codes import ReasonCode
 
 __all__ = ["add_routes"]
 
@@ -65,14 +66,17 @@ async def _officer(request: web.Request) -> StaffUser:
     )
 
 
-def _rows(rows: list[AuditRow]) -> list[dict[str, Any]]:
-    """The events as the table shows them: the decoded arguments as readable JSON."""
+def _rows(rows: list[AuditRow], lang: str) -> list[dict[str, Any]]:
+    """The events as the table shows them: the decoded arguments as readable JSON, a reason
+    code also as its label."""
     shown = []
     for row in rows:
-        text = orjson.dumps(orjson.loads(row.args), option=orjson.OPT_SORT_KEYS).decode()
+        args = orjson.loads(row.args)
+        text = orjson.dumps(args, option=orjson.OPT_SORT_KEYS).decode()
         shown.append(
             {
                 "row": row,
+                "reason": views.args_reason(args, lang),
                 "args": text,
                 "args_short": text if len(text) <= _ARGS_SHOWN else text[:_ARGS_SHOWN] + "…",
                 "tx_href": f"{EXPLORER}/tx/{row.tx_hash}?{urlencode({'block': row.block_number})}",
@@ -101,7 +105,7 @@ async def _events_page(
         request,
         "staff/audit.html",
         {
-            "events": _rows(rows),
+            "events": _rows(rows, language(request)),
             "pages": None
             if export is None
             else pagination(request.path, request.query, next_cursor),
@@ -201,6 +205,7 @@ async def oversight_form(request: web.Request) -> web.StreamResponse:
         {
             "action": action,
             "scopes": list(SCOPES),
+            "reason_codes": [int(code) for code in ReasonCode],
             "form": request.query,
             "token": token_for(request, user),
         },

@@ -34,7 +34,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.nav.desk": ("审核台", "Review desk"),
     "staff.nav.audit": ("审计追踪", "Audit trail"),
     "staff.nav.suspend": ("暂停", "Suspend"),
+    "staff.nav.licence_requests": ("许可申请", "Licence requests"),
+    "staff.nav.participants": ("登记参与方", "Register a participant"),
+    "staff.refused.participants": (
+        "登记参与方仅供交易所节点的管理员和审核员使用。",
+        "Participants are registered by admins and reviewers on an exchange's node.",
+    ),
+    "staff.participants.title": ("登记参与方", "Register a participant"),
+    "staff.participants.intro": (
+        "在本交易所完成身份核验（《数据安全法》第三十三条）后，将数商或被许可方登记上链，"
+        "全网认可。",
+        "After this exchange checked the identity (DSL art. 33), register the provider or "
+        "licensee on chain, recognised network-wide.",
+    ),
+    "staff.participants.account": ("账户地址", "Account address"),
+    "staff.participants.roles": ("角色", "Roles"),
+    "staff.participants.role.provider": ("数商（提供方）", "Provider"),
+    "staff.participants.role.licensee": ("被许可方", "Licensee"),
+    "staff.participants.identity_reference": ("身份核验凭据", "Identity check reference"),
+    "staff.participants.identity_hint": (
+        "如统一社会信用代码与核验单号，最多 256 字符。原文只留在本节点，上链的是加盐哈希。",
+        "E.g. the unified social credit code and the check's file number, at most 256 "
+        "characters. The text stays on this node; a salted hash goes on chain.",
+    ),
+    "staff.participants.identity_sent": (
+        "上链的是 keccak256(凭据 ‖ 32 字节随机盐)，原文与盐只留在本节点。",
+        "Sent: keccak256(reference ‖ a random 32-byte salt); the text and the salt stay on "
+        "this node.",
+    ),
+    "staff.participants.confirm_warning": (
+        "确认后，节点以本交易所运营账户发送登记交易，不可撤回。",
+        "Once confirmed, the node sends the registration with this exchange's operator key; "
+        "it cannot be taken back.",
+    ),
+    "staff.participants.confirm": ("确认登记", "Confirm the registration"),
+    "staff.participants.registered": (
+        "参与方已登记上链。",
+        "The participant is registered on chain.",
+    ),
+    "staff.participants.identity_hash": ("上链的身份哈希", "Identity hash on chain"),
+    "staff.participants.another": ("再登记一个", "Register another"),
+    "staff.licences.title": ("许可申请", "Licence requests"),
+    "staff.licences.intro": (
+        "被许可方签名的许可申请；线下结算完成后授予许可上链。",
+        "Licensees' signed requests; grant the licence on chain once the settlement is "
+        "received off chain.",
+    ),
+    "staff.licences.empty": ("没有该状态的许可申请。", "No licence request in this status."),
+    "staff.licences.licensee": ("被许可方", "Licensee"),
+    "staff.licences.licence_id": ("许可编号", "Licence id"),
+    "staff.licences.settlement": ("结算凭证哈希", "Settlement reference hash"),
+    "staff.licences.settled": ("已收到结算款项", "Settlement received"),
+    "staff.licences.grant": ("授予许可", "Grant the licence"),
+    "staff.licences.granted": ("许可已授予上链。", "The licence is granted on chain."),
+    "staff.licences.back": ("返回许可申请", "Back to the licence requests"),
+    "staff.licence_request.pending": ("待授予", "Pending"),
+    "staff.licence_request.granted": ("已授予", "Granted"),
+    "staff.licence_request.rejected": ("已驳回", "Rejected"),
+    "staff.licence_request.all": ("全部", "All"),
     "staff.sign_out": ("退出登录", "Sign out"),
+    "staff.signed_in_as": ("已登录：{username}", "Signed in as {username}"),
     "staff.sign_in.title": ("工作人员登录", "Staff sign-in"),
     "staff.sign_in.username": ("用户名", "Username"),
     "staff.sign_in.password": ("密码", "Password"),
@@ -146,7 +205,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A listing or licence id (0x and 64 hex digits), a provider's address, or an "
         "exchange's code (e.g. SH).",
     ),
-    "staff.oversight.reason_code": ("原因代码", "Reason code"),
+    "staff.oversight.reason_code": ("原因", "Reason"),
+    "staff.reason.code": ("原因", "Reason"),
+    "staff.reason.other": ("其他代码（在下方填写）", "Another code (type it below)"),
+    "staff.reason.other_code": ("其他原因代码", "Other reason code"),
+    "staff.reason.other_hint": (
+        "仅在上面选择“其他代码”时填写，0–65535；链上合约接受任何代码。",
+        "Only with “Another code” above: 0 to 65535; the contracts take any code.",
+    ),
     "staff.oversight.legal_basis": ("法律依据", "Legal basis"),
     "staff.oversight.legal_basis_hint": (
         "全文只留在本节点；上链的是其 keccak256 哈希。",

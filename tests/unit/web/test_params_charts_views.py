@@ -182,7 +182,7 @@ def test_a_licence_events_details_read_as_words() -> None:
 def test_a_suspension_without_an_end_reads_until_reinstated() -> None:
     shown = views.event_details({"reason_code": 7, "regulator_province": 0, "until": None}, "en")
     assert shown == [
-        ("reason code", "7"),
+        ("reason", "Provider's request (7)"),
         ("regulator's province", "national"),
         ("until", "reinstated"),
     ]
@@ -198,3 +198,71 @@ def test_the_disclosure_bars() -> None:
     assert views.exchange_bars(exchanges, {"SH": "上海数据交易所"}, "en") == [Bar("SH", 9)]
     months = [{"month": "2026-11", "licences": 3, "revenue_fen": 100}]
     assert views.month_bars(months, "licences") == [Bar("2026-11", 3)]
+
+
+@pytest.mark.parametrize(
+    ("details", "lang", "shown"),
+    [
+        ({"reason_code": 2}, "zh", [("原因", "个人信息权益投诉 (2)")]),
+        ({"reason_code": 0}, "en", [("reason", "Other (0)")]),
+        ({"reason_code": 4321}, "zh", [("原因", "未列明的原因 (4321)")]),
+        ({"reason_code": 65535}, "en", [("reason", "Unlisted reason (65535)")]),
+    ],
+    ids=[
+        "a listed code reads as its Chinese label and the code",
+        "code 0 reads as other",
+        "a code outside the list still shows its number",
+        "the largest uint16 is an unlisted reason",
+    ],
+)
+def test_a_reason_code_reads_as_label_and_code(
+    details: dict[str, object], lang: str, shown: list[tuple[str, str]]
+) -> None:
+    assert views.event_details(details, lang) == shown
+
+
+@pytest.mark.parametrize(
+    ("args", "lang", "shown"),
+    [
+        ({"reasonCode": 6, "until": 0}, "en", "Court or administrative order (6)"),
+        ({"reasonCode": 9}, "zh", "结算违约 (9)"),
+        ({"record": {}}, "zh", None),
+        ([1, 2], "zh", None),
+    ],
+    ids=[
+        "an audited suspension's reason in English",
+        "a revocation's reason in Chinese",
+        "an event without a reason code has none",
+        "arguments that are not an object have none",
+    ],
+)
+def test_an_audited_events_reason(args: object, lang: str, shown: str | None) -> None:
+    assert views.args_reason(args, lang) == shown
+
+
+def test_licence_terms_read_as_a_granted_licence_does_on_the_timeline() -> None:
+    terms = {
+        "listingId": "0x" + "11" * 32,
+        "version": 1,
+        "licensee": "0x" + "22" * 20,
+        "grantingExchange": "SH",
+        "purposes": 1 | 32,
+        "start": 0,
+        "end": 86400 * 180,
+        "territory": 0,
+        "deliveryMode": 2,
+        "onwardTransfer": 0,
+        "modelTraining": False,
+        "priceFen": 2_000_000,
+        "settlementHash": "0x" + "33" * 32,
+        "deadline": 3600,
+    }
+    assert views.licence_terms(terms, "zh") == [
+        ("版本", "1"),
+        ("用途", "科学研究、城市规划"),
+        ("地域", "仅限境内"),
+        ("交付方式", "接口"),
+        ("起", "1970-01-01"),
+        ("止", "1970-06-30"),
+        ("价格", "¥20,000"),
+    ]

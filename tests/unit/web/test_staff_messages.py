@@ -10,11 +10,12 @@ import pytest
 
 import node.web.staff  # the import adds the staff pages' messages
 from node.api.audit import SCOPES
-from node.store.schema_submissions import SUBMISSION_STATUSES
+from node.store.schema_submissions import LICENCE_REQUEST_STATUSES, SUBMISSION_STATUSES
 from node.web import i18n
 from node.web.manifest_diff import Kind
 from node.web.staff.access import nav_links
 from node.web.staff.audit_explorer import ACTIONS
+from node.web.staff.participants import ROLES
 
 STAFF = Path(node.web.staff.__file__).parent
 TEMPLATES = STAFF.parent / "templates" / "staff"
@@ -39,6 +40,8 @@ def _composed_keys() -> set[str]:
     """The keys the templates build from a value (``t('staff.submission.' + status)``)."""
     keys = {f"staff.submission.{s}" for s in (*SUBMISSION_STATUSES, "all")}
     keys |= {f"staff.scope.{s}" for s in SCOPES}
+    keys |= {f"staff.licence_request.{s}" for s in (*LICENCE_REQUEST_STATUSES, "all")}
+    keys |= {f"staff.participants.role.{r}" for r in ROLES}
     keys |= {f"staff.diff.{k}" for k in Kind.__args__}  # type: ignore[attr-defined]
     for action in ACTIONS:
         keys |= {
@@ -47,7 +50,7 @@ def _composed_keys() -> set[str]:
             f"staff.oversight.confirm_{action}",
             f"staff.oversight.sent_{action}",
         }
-    roles = [None, frozenset({"reviewer", "auditor", "regulator_officer"})]
+    roles = [None, frozenset({"reviewer", "admin", "auditor", "regulator_officer"})]
     for organisation in ("SH", "regulator"):
         for held in roles:
             keys |= {link.label_key for link in nav_links(held, organisation)}

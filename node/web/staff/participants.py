@@ -1,0 +1,90 @@
+"""Participant registration (an exchange's node, roles admin or reviewer): after the exchange
+checked a provider's or licensee's identity (DSL art. 33), the form, a confirmation of exactly
+what :func:`node.api.staff.register` will send, and the outcome.
+
+The checks are the API's (:func:`node.api.staff.parse_registration`), at the confirmation and
+again when sending; the sending is the API's (:func:`node.api.staff.register`: the
+``register:<account>`` idempotency key, so confirming twice registers once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.api.errors import ApiError
+from node.api.staff import parse_registration, register
+from node.api.staff_auth import StaffUser
+from node.web import staff_forms
+from node.web.render import render
+from node.web.staff.access import EXPLORER, PARTICIPANTS, may_read_audit, may_register
+from node.web.staff.session import checked_form, page_user, staff_page, token_for
+from onelist.codes import ParticipantRole
+
+__all__ = ["add_routes"]
+
+#: The roles a participant may hold, in the form's order.
+ROLES = tuple(str(role.name) for role in ParticipantRole)
+
+
+async def _registrar(request: web.Request) -> StaffUser:
+    return await page_user(request, may_register, "staff.refused.participants")
+
+
+@staff_page
+async def participant_form(request: web.Request) -> web.StreamResponse:
+    """``GET /web/desk/participants[?account=]``: the form (prefilled after "edit")."""
+    user = await _registrar(request)
+    return await render(
+        request,
+        "staff/participant_form.html",
+        {"roles": ROLES, "form": request.query, "token": token_for(request, user)},
+    )
+
+
+@staff_page
+async def participant_confirm(request: web.Request) -> web.StreamResponse:
+    """``POST /web/desk/participants/confirm``: the registration as the API checked it, for a
+    second look before it is sent."""
+    user = await _registrar(request)
+    form = await checked_form(request, user)
+    registration = parse_registration(staff_forms.registration_body(form))
+    return await render(
+        request,
+        "staff/participant_confirm.html",
+        {"registration": registration, "token": token_for(request, user)},
+    )
+
+
+@staff_page
+async def participant_send(request: web.Request) -> web.StreamResponse:
+    """``POST /web/desk/participants``: register on chain with the operator key; the outcome
+    (transaction and block) or the contract's refusal with the API's status."""
+    user = await _registrar(request)
+    form = await checked_form(request, user)
+    body = staff_forms.registration_body(form)
+    registration = parse_registration(body)  # a 400 page naming the field, before sending
+    outcome: dict[str, Any] | None = None
+    error: ApiError | None = None
+    try:
+        outcome = await register(request, user, body)
+    except ApiError as exc:
+        if exc.status == 400:
+            raise
+        error = exc
+    tx_href = None  # the explorer's page of the transaction, for a user who may open it
+    if outcome is not None and outcome["block_number"] is not None and may_read_audit(user.roles):
+        tx_href = f"{EXPLORER}/tx/{outcome['tx_hash']}?block={outcome['block_number']}"
+    return await render(
+        request,
+        "staff/participant_outcome.html",
+        {"registration": registration, "outcome": outcome, "error": error, "tx_href": tx_href},
+        status=200 if error is None else error.status,
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PARTICIPANTS, participant_form)
+    app.router.add_post(PARTICIPANTS + "/confirm", participant_confirm)
+    app.router.add_post(PARTICIPANTS, participant_send)
