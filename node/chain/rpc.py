@@ -9,10 +9,11 @@ Responses are parsed with orjson; logs are normalised into :class:`node.events.R
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -31,6 +32,10 @@ _TOO_LARGE = re.compile(
 _TOO_LARGE_CODES = {-32005, -32602}
 
 
+#: EIP-55 of a log's address: the few contracts the node follows, so remembered.
+_checksum: Callable[[str], str] = functools.lru_cache(maxsize=1024)(checksum)
+
+
 def _int(value: str | int) -> int:
     return value if isinstance(value, int) else int(value, 16)
 
@@ -46,7 +51,7 @@ def parse_log(raw: dict[str, Any]) -> RawLog:
         block_hash=_bytes(raw["blockHash"]),
         tx_hash=_bytes(raw["transactionHash"]),
         log_index=_int(raw["logIndex"]),
-        address=checksum(raw["address"]),
+        address=_checksum(raw["address"]),
         topics=tuple(_bytes(t) for t in raw["topics"]),
         data=_bytes(raw["data"]),
         removed=bool(raw.get("removed", False)),

@@ -357,6 +357,26 @@ def _problem(signature: _Signature) -> str | None:
     return check_columns(table, (*key, *values))
 
 
+_PLAIN = frozenset({int, str, bool, type(None)})
+
+
+def _insert_rows(compiled: Compiled, ops: Sequence[Op]) -> list[tuple[Any, ...]]:
+    """The parameters of plain inserts of one shape: each row's values in the order its dict
+    holds them (the shape's order, as every op has the same columns in the same order), then
+    the defaults the statement adds; what ``compiled.params`` draws, without a lookup per
+    column. A row with a value the driver does not take as it is goes through ``params``."""
+    if not ops:
+        return []
+    width = len(ops[0].values)
+    defaults = compiled.params(ops[0])[width:]
+    rows = []
+    plain = _PLAIN.issuperset
+    for op in ops:
+        row = (*op.values.values(), *defaults)
+        rows.append(row if plain(map(type, row)) else compiled.params(op))
+    return rows
+
+
 class _Failed(Exception):
     """A change failed: its position in the batch and why."""
 
@@ -782,7 +802,11 @@ class Store:
         steps = []
         for group in groups:
             compiled = self._statements.compiled(group.shape)
-            steps.append((group, compiled, [compiled.params(op) for op in group.ops]))
+            if group.shape[1] in bulk:
+                rows = _insert_rows(compiled, group.ops)
+            else:
+                rows = [compiled.params(op) for op in group.ops]
+            steps.append((group, compiled, rows))
         return _Prepared(changes, owners, events, steps)
 
     def _execute(self, connection: Connection, prepared: _Prepared) -> None:

@@ -61,6 +61,8 @@ def _random_changes(seed: int) -> list[RowChange]:
             listing = f"0x{step:064x}"
             listings.append(listing)
             changes.append(Upsert("listings", {"listing_id": listing}, {"seq": 1}))
+            # An insert-only table whose rows get defaults and a value turned into JSON.
+            changes.append(Insert("proposals", {"proposal_id": step, "data": {"n": step}}))
             for term in ("交通", "出行", "data"):
                 changes.append(
                     Insert(
