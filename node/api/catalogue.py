@@ -36,11 +36,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 from multidict import MultiMapping
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from node.api.cache import Answers, Epoch, epoch_of
 from node.api.errors import BadRequest, NotFound
 from node.api.keys import ANSWERS, INDEXER, STORE
+from node.api.readers import Readers
 from node.store import queries_catalogue as queries
 from node.store.queries_catalogue import (
     SORTS,
@@ -353,13 +354,14 @@ class _Exchanges:
         self._lock = threading.Lock()
         self._by_engine: dict[int, tuple[float, dict[str, dict[str, Any]]]] = {}
 
-    def get(self, engine: Any) -> dict[str, dict[str, Any]]:
+    def get(self, source: queries.Source) -> dict[str, dict[str, Any]]:
+        engine = source.engine if isinstance(source, Connection) else source
         now = time.monotonic()
         with self._lock:
             found = self._by_engine.get(id(engine))
         if found is not None and found[0] > now:
             return found[1]
-        rows = {row["code"]: row for row in queries.exchanges(engine)}
+        rows = {row["code"]: row for row in queries.exchanges(source)}
         with self._lock:
             self._by_engine[id(engine)] = (now + EXCHANGES_TTL, rows)
         return rows
@@ -618,21 +620,23 @@ def _class_sum(row: Mapping[str, Any]) -> dict[str, Any]:
 # (node.web), so a page shows exactly what the API answers.
 
 
-def search_result(engine: Engine, wanted: Search, fingerprint: str, now: int) -> dict[str, Any]:
+def search_result(
+    source: queries.Source, wanted: Search, fingerprint: str, now: int
+) -> dict[str, Any]:
     """A page of search results (``items``) and the cursor of the next (``next_cursor``)."""
-    page = queries.search(engine, wanted)
-    exchanges = _exchanges.get(engine)
+    page = queries.search(source, wanted)
+    exchanges = _exchanges.get(source)
     cursor = None if page.next_key is None else encode_cursor(page.next_key, fingerprint)
     items = [search_item(row, exchanges, now) for row in page.rows]
     return {"items": items, "next_cursor": cursor}
 
 
-def listing_result(engine: Engine, listing_id: str, now: int) -> dict[str, Any] | None:
+def listing_result(source: queries.Source, listing_id: str, now: int) -> dict[str, Any] | None:
     """A listing's public page, or None for a listing the index does not hold."""
-    page = queries.listing_page(engine, listing_id)
+    page = queries.listing_page(source, listing_id)
     if page is None:
         return None
-    return listing_json(page, _exchanges.get(engine), now)
+    return listing_json(page, _exchanges.get(source), now)
 
 
 def disclosure_result(engine: Engine, wanted: DisclosureRequest) -> dict[str, Any]:
@@ -668,13 +672,14 @@ class _Epochs:
         state = (progress.reorgs, progress.indexed)
         if state != self._state:
             # Read after the state is taken: an end committed since only adds a boundary.
-            ends = await asyncio.to_thread(queries.suspension_ends, app[STORE].engine)
+            ends = await app[READERS].run(queries.suspension_ends)
             self._state, self._ends = state, ends
         return epoch_of(state[0], state[1], self._ends, now)
 
 
-#: The catalogue's epochs (one per application).
+#: The catalogue's epochs and readers (one each per application).
 EPOCHS = web.AppKey("catalogue_epochs", _Epochs)
+READERS = web.AppKey("catalogue_readers", Readers)
 
 
 def _query_key(query: MultiMapping[str]) -> tuple[tuple[str, str], ...]:
@@ -683,16 +688,19 @@ def _query_key(query: MultiMapping[str]) -> tuple[tuple[str, str], ...]:
 
 
 async def _answer(
-    request: web.Request, key: tuple[Any, ...], now: int, compute: Callable[[], bytes | None]
+    request: web.Request,
+    key: tuple[Any, ...],
+    now: int,
+    compute: Callable[[Connection], bytes | None],
 ) -> bytes | None:
-    """The body for ``key``: kept from this epoch, or ``compute()``d in a worker thread and
-    kept (None, a 404, is not kept)."""
+    """The body for ``key``: kept from this epoch, or ``compute()``d by a reader
+    (node.api.readers) and kept (None, a 404, is not kept)."""
     app = request.app
     epoch = await app[EPOCHS].at(app, now)
     answers = app[ANSWERS]
     body = answers.get(epoch, key)
     if body is None:
-        body = await asyncio.to_thread(compute)
+        body = await app[READERS].run(compute)
         if body is not None:
             answers.put(epoch, key, body)
     return body
@@ -702,12 +710,11 @@ async def search(request: web.Request) -> web.Response:
     """``GET /listings``."""
     now = int(time.time())
     query = request.query
-    engine = request.app[STORE].engine
 
-    def run() -> bytes:
+    def run(connection: Connection) -> bytes:
         # Checked here, not before the lookup: only a valid query's answer is ever kept.
         wanted, fingerprint = search_request(query, now)
-        return orjson.dumps(search_result(engine, wanted, fingerprint, now))
+        return orjson.dumps(search_result(connection, wanted, fingerprint, now))
 
     body = await _answer(request, ("search", _query_key(query)), now, run)
     assert body is not None
@@ -719,10 +726,9 @@ async def listing(request: web.Request) -> web.Response:
     listing_id = check_listing_id(request.match_info["listing_id"])
     _known(request.query, ())
     now = int(time.time())
-    engine = request.app[STORE].engine
 
-    def run() -> bytes | None:
-        found = listing_result(engine, listing_id, now)
+    def run(connection: Connection) -> bytes | None:
+        found = listing_result(connection, listing_id, now)
         return None if found is None else orjson.dumps(found)
 
     body = await _answer(request, ("listing", listing_id), now, run)
@@ -760,9 +766,20 @@ async def disclosure(request: web.Request) -> web.Response:
     return _json(await asyncio.to_thread(run))
 
 
+async def _open_readers(app: web.Application) -> None:
+    app[READERS] = Readers(app[STORE].engine)
+
+
+async def _close_readers(app: web.Application) -> None:
+    # On shutdown, before cleanup closes the store.
+    await asyncio.to_thread(app[READERS].close)
+
+
 def add_routes(app: web.Application) -> None:
     app[ANSWERS] = Answers(ANSWER_BYTES)
     app[EPOCHS] = _Epochs()
+    app.on_startup.append(_open_readers)  # after cleanup_ctx: the store is open by then
+    app.on_shutdown.append(_close_readers)
     app.router.add_get("/listings", search)
     app.router.add_get("/listings/{listing_id}", listing)
     app.router.add_get("/exchanges", exchanges)

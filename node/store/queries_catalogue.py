@@ -47,7 +47,8 @@ import heapq
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,7 @@ __all__ = [
     "Search",
     "SearchFilters",
     "SearchPage",
+    "Source",
     "disclosure",
     "effective_sort",
     "exchanges",
@@ -156,6 +158,19 @@ Row = dict[str, Any]
 
 
 # ----------------------------------------------------------------------------- execution
+
+#: Where a read runs: an engine (a read transaction of its own), or a connection already in a
+#: transaction (node.api.readers keeps one per worker thread).
+Source = Engine | Connection
+
+
+@contextmanager
+def _reading(source: Source) -> Iterator[Connection]:
+    if isinstance(source, Connection):
+        yield source
+    else:
+        with read_connection(source) as connection:
+            yield connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -804,9 +819,9 @@ class _Searcher:
         return self._rows(_statement(key, build), drv=driver.term, need=need, **params)
 
 
-def search(engine: Engine, request: Search) -> SearchPage:
+def search(source: Source, request: Search) -> SearchPage:
     """A page of listings matching ``request``, in its order."""
-    with read_connection(engine) as connection:
+    with _reading(source) as connection:
         return _Searcher(connection, request).run()
 
 
@@ -868,10 +883,10 @@ _PAGE_EVENTS = (
 _PAGE_EVENT_COUNT = select(func.count()).select_from(_E).where(_PUBLIC)
 
 
-def listing_page(engine: Engine, listing_id: str) -> ListingPage | None:
+def listing_page(source: Source, listing_id: str) -> ListingPage | None:
     """What a listing's public page shows (see :class:`ListingPage`)."""
     key = {"listing_id": listing_id}
-    with read_connection(engine) as connection:
+    with _reading(source) as connection:
         found = _fetch(connection, _PAGE_LISTING, key)
         if not found:
             return None
@@ -898,17 +913,17 @@ _SUSPENSION_ENDS = (
 )
 
 
-def suspension_ends(engine: Engine) -> list[int]:
+def suspension_ends(source: Source) -> list[int]:
     """Every moment a listing's suspension was set to end (sorted, past ones too): the only
     moments the catalogue's answers change without a new block (a listing shows suspended
     while ``now < suspended_until``, and each such value came from one of these)."""
-    with read_connection(engine) as connection:
+    with _reading(source) as connection:
         return [int(until) for until in connection.execute(_SUSPENSION_ENDS).scalars()]
 
 
-def exchanges(engine: Engine) -> list[dict[str, Any]]:
+def exchanges(source: Source) -> list[dict[str, Any]]:
     """The member exchanges, present and past, in the order they were admitted."""
-    with read_connection(engine) as connection:
+    with _reading(source) as connection:
         rows = connection.execute(
             select(
                 _X.c.code,
