@@ -35,6 +35,7 @@ from onelist.network.supervisor import (
     NodeFailed,
     pid_file,
     running_pid,
+    stop_leftovers,
     wait_exited,
 )
 
@@ -97,8 +98,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     down = subparsers.add_parser(
         "down",
         help="stop a consortium started with `onelist up --detach`",
-        description="Stop the `onelist up` running on --data-dir: its nodes, then its chain. "
-        "The state is kept; `onelist up` resumes it.",
+        description="Stop the `onelist up` running on --data-dir: its nodes, then its chain "
+        "(or, if that `up` was killed, whatever it left running). The state is kept; "
+        "`onelist up` resumes it.",
     )
     down.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     down.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for it")
@@ -187,20 +189,22 @@ def run_up(args: argparse.Namespace) -> int:
     stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.signal(sig, _raise_keyboard_interrupt) for sig in stops}
     try:
+        # The pid file stays until everything has stopped: until then `down` waits for this
+        # process, and a second `up` is refused rather than stopping our children for us.
         with pid_file(data_dir):
-            return _run(consortium, args)
-    except KeyboardInterrupt:
-        print("stopping: the nodes, then the chain", file=sys.stderr, flush=True)
-        return 0
+            try:
+                return _run(consortium, args)
+            except KeyboardInterrupt:
+                print("stopping: the nodes, then the chain", file=sys.stderr, flush=True)
+                return 0
+            finally:
+                # A second Ctrl-C must not cut the orderly stop short and leave processes behind.
+                for sig in stops:
+                    signal.signal(sig, signal.SIG_IGN)
+                consortium.stop()
     finally:
-        # A second Ctrl-C must not cut the orderly stop short and leave processes behind.
-        for sig in stops:
-            signal.signal(sig, signal.SIG_IGN)
-        try:
-            consortium.stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
@@ -282,14 +286,20 @@ def _run_detached(args: argparse.Namespace) -> int:
 def run_down(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir
     pid = running_pid(data_dir)
-    if pid is None:
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        if not wait_exited(pid, args.timeout):
+            print(
+                f"onelist: `up` (pid {pid}) did not stop within {args.timeout:.0f} s",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"stopped    `onelist up` (pid {pid}); the state stays in {data_dir}")
+    # An `up` killed outright stopped nothing; what it recorded may still run (also after a
+    # clean stop this finds nothing and only removes a stale pid file).
+    left = stop_leftovers(data_dir, timeout=args.timeout)
+    for what in left:
+        print(f"stopped    {what}, left running by an `onelist up` that was killed")
+    if pid is None and not left:
         print(f"onelist: nothing runs on {data_dir}", file=sys.stderr)
-        return 0
-    os.kill(pid, signal.SIGTERM)
-    if not wait_exited(pid, args.timeout):
-        print(
-            f"onelist: `up` (pid {pid}) did not stop within {args.timeout:.0f} s", file=sys.stderr
-        )
-        return 1
-    print(f"stopped    `onelist up` (pid {pid}); the state stays in {data_dir}")
     return 0

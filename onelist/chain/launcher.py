@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import json
 import os
 import platform
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
@@ -61,11 +65,49 @@ def rpc_call(url: str, method: str, params: list[object], timeout: float = 2.0) 
     return answer.get("result")
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(sig: signal.Signals = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel send ``sig`` to the child when its parent dies,
+    even by SIGKILL, so a killed ``onelist up`` (or test run) leaves no chain or node behind.
+    None where that cannot be armed (not Linux, or not the main thread; see below).
+
+    The kernel sends the signal when the *thread* that forked the child ends, not the process:
+    a child started from a worker thread would be stopped as soon as that thread finished. So it
+    is armed only from the main thread, which lives as long as the process; ``up`` and the
+    tests start the chain and the nodes from it. Elsewhere ``onelist down`` still finds a dead
+    ``up``'s processes through the pids it recorded in its data folder.
+    """
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    # Resolved here, in the parent: between fork and exec the child should only make the call.
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    parent = os.getpid()
+
+    def arm() -> None:
+        if prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:
+            # The parent died between fork and prctl: no signal will come, so do not start.
+            raise ChildProcessError("the parent exited before the child started")
+
+    return arm
+
+
 def _executable(backend: Backend, root: Path) -> Path:
     """The chain's executable in node_modules; for anvil the platform binary itself.
 
     anvil's npm launcher (``node_modules/.bin/anvil``) is a Node process that spawns the binary;
-    signalling the binary directly means a stop never leaves an orphan behind.
+    signalling the binary directly means a stop never leaves an orphan behind. ganache's
+    (``.bin/ganache``, a link to its ``cli.js``) is the chain itself: ``#!/usr/bin/env node``
+    execs node in the same process, which forks nothing, so the parent-death signal and
+    ``stop()`` reach the chain and not a wrapper (never ``npx``, which would be one).
     """
     if backend == "anvil":
         machine = platform.machine().lower()
@@ -86,6 +128,8 @@ class LocalChain:
     ``data_dir`` keeps the chain state between runs (ganache's database, or anvil's state file
     dumped on exit). ``stop()`` sends SIGTERM, then SIGKILL after ``stop_timeout``; it is
     idempotent and also runs at interpreter exit, so a crashed test run leaves no chain behind.
+    On Linux the chain also gets SIGTERM when the process that started it is killed outright
+    (:func:`die_with_parent`), which no exit handler survives.
     """
 
     def __init__(
@@ -125,6 +169,10 @@ class LocalChain:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def command(self) -> list[str]:
         """The command line that starts the chain (also useful to show a user)."""
@@ -184,6 +232,7 @@ class LocalChain:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stop() reaches any children
+                preexec_fn=die_with_parent(),  # SIGTERM if we are killed outright
                 env={**os.environ, "NO_COLOR": "1"},
             )
         except OSError as exc:

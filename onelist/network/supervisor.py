@@ -5,6 +5,11 @@ both start, watch and stop it the same way. The nodes are ``onelist node run --c
 child processes in sessions of their own (a Ctrl-C in the terminal reaches only ``up``, which
 then stops them in order: nodes first, so none reports a vanished chain, then the chain), each
 writing to its own log file.
+
+If ``up`` is killed outright (SIGKILL, the OOM killer) it stops nothing itself: on Linux the
+kernel sends each child SIGTERM as its parent dies (``launcher.die_with_parent``), and everywhere
+the children's pids are recorded in ``<data>/up.children``, so ``onelist down`` (or the next
+``up``) stops whatever a dead ``up`` left running.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -27,24 +32,31 @@ from onelist.build.compiler import load_artifacts, repo_root
 from onelist.chain.connection import connect, dev_private_keys
 from onelist.chain.deployment import Deployment, deploy, load_deployment, save_deployment
 from onelist.chain.founding import Founding, load_founding
-from onelist.chain.launcher import Backend, LocalChain, free_port
+from onelist.chain.launcher import Backend, LocalChain, die_with_parent, free_port
 from onelist.errors import ConfigError, ToolchainError
 from onelist.network.plan import NetworkPlan, NodePlan, node_ports, plan_network
 from onelist.network.provision import provision
 
 __all__ = [
+    "CHILDREN_FILE",
     "DEMO_MARKER",
     "LocalConsortium",
     "NodeFailed",
     "NodeProcess",
+    "children_text",
     "is_deployed",
+    "leftovers",
+    "parse_children",
     "pid_file",
     "read_pid_file",
     "running_pid",
+    "stop_leftovers",
     "wait_exited",
 ]
 
 PID_FILE = "up.pid"
+#: The pids of the chain and the nodes a running ``up`` started, one ``<pid> <what>`` a line.
+CHILDREN_FILE = "up.children"
 #: Written once ``up --demo`` has seeded a data folder (by :mod:`onelist.network.demo`).
 DEMO_MARKER = "demo-seeded"
 
@@ -74,8 +86,9 @@ def _tail(path: Path, lines: int) -> str:
 class NodeProcess:
     """``onelist node run --config`` for one planned node, its output appended to its log."""
 
-    def __init__(self, node: NodePlan) -> None:
+    def __init__(self, node: NodePlan, on_start: Callable[[], None] | None = None) -> None:
         self.node = node
+        self._on_start = on_start  # the supervisor records the new pid
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -113,7 +126,10 @@ class NodeProcess:
             stderr=subprocess.STDOUT,
             cwd=repo_root(),
             start_new_session=True,  # a terminal's Ctrl-C reaches `up` alone, which stops us
+            preexec_fn=die_with_parent(),  # SIGTERM, which the node stops cleanly on, if `up` dies
         )
+        if self._on_start is not None:
+            self._on_start()
 
     def is_ready(self) -> bool:
         """``GET /ready`` answers 200: the node serves and its index is at the chain's head."""
@@ -179,7 +195,7 @@ class LocalConsortium:
         count = len(self.founding.exchanges) + len(self.founding.regulators)
         ports = node_ports(node_port, count, free_port)
         self.plan: NetworkPlan = plan_network(self.founding, data_dir, self.chain.url, ports)
-        self.nodes = [NodeProcess(node) for node in self.plan.nodes]
+        self.nodes = [NodeProcess(node, self._record_children) for node in self.plan.nodes]
         self.deployment: Deployment | None = None
         self.state = "not started"
         self.has_key: dict[str, bool] = {}
@@ -191,6 +207,7 @@ class LocalConsortium:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         artifacts = load_artifacts()
         self.chain.start()
+        self._record_children()
         w3 = connect(self.chain.url, self.chain.chain_id)
         record = self.plan.deployment_path
         deployment = load_deployment(record) if record.exists() else None
@@ -281,6 +298,17 @@ class LocalConsortium:
         for node in self.nodes:
             node.stop()
         self.chain.stop()
+        (self.data_dir / CHILDREN_FILE).unlink(missing_ok=True)
+
+    def _record_children(self) -> None:
+        """Write the running children's pids to ``<data>/up.children`` (replaced whole, so a
+        reader never sees half a file)."""
+        entries = [(self.chain.pid, f"chain {self.chain.backend}")] if self.chain.pid else []
+        entries += [(n.pid, f"node {n.node.organisation}") for n in self.nodes if n.pid]
+        path = self.data_dir / CHILDREN_FILE
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(children_text(entries), encoding="utf-8")
+        partial.replace(path)
 
     def __enter__(self) -> LocalConsortium:
         return self.start()
@@ -308,6 +336,10 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # A zombie has exited; nobody may reap it soon (a container's first process often does not).
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return stat.rpartition(")")[2].split()[0] != "Z"
     return True
 
 
@@ -319,13 +351,16 @@ def running_pid(data_dir: Path) -> int | None:
 
 @contextlib.contextmanager
 def pid_file(data_dir: Path) -> Iterator[Path]:
-    """Claim ``data_dir`` for this process: one ``up`` per data folder."""
+    """Claim ``data_dir`` for this process: one ``up`` per data folder. What a dead ``up`` left
+    running on it is stopped first (its chain would hold the port)."""
     other = running_pid(data_dir)
     if other is not None and other != os.getpid():
         raise ConfigError(
             f"`onelist up` already runs on this data folder (pid {other}); `onelist down` stops it",
             where=str(data_dir),
         )
+    if other is None:
+        stop_leftovers(data_dir)
     path = data_dir / PID_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{os.getpid()}\n", encoding="utf-8")
@@ -344,3 +379,90 @@ def wait_exited(pid: int, timeout: float) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+# ----------------------------------------------------------------------------- a dead up's children
+
+
+def children_text(entries: Iterable[tuple[int, str]]) -> str:
+    """The ``up.children`` file for ``(pid, what)`` entries."""
+    return "".join(f"{pid} {what}\n" for pid, what in entries)
+
+
+def parse_children(text: str) -> list[tuple[int, str]]:
+    """The ``(pid, what)`` entries of an ``up.children`` file; lines that are not one are
+    skipped (a file cut short by a crash loses its last line, not the others)."""
+    entries = []
+    for line in text.splitlines():
+        pid, _, what = line.strip().partition(" ")
+        if pid.isdigit() and int(pid) > 1:
+            entries.append((int(pid), what))
+    return entries
+
+
+def leftovers(
+    entries: Sequence[tuple[int, str]],
+    command_lines: Mapping[int, str | None],
+    data_folders: Sequence[str],
+) -> list[tuple[int, str]]:
+    """The recorded children that still run as ``up`` started them: alive (a command line is
+    known) and naming the data folder, as the chain's and the nodes' command lines do. A pid
+    the system has since given to another process names no data folder and is left alone."""
+    found = []
+    for pid, what in entries:
+        line = command_lines.get(pid)
+        if line is not None and any(folder in line for folder in data_folders):
+            found.append((pid, what))
+    return found
+
+
+def _command_line(pid: int) -> str | None:
+    """``pid``'s command line, or None when it is gone (or cannot be read)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        if Path("/proc/self").exists():
+            return None
+        # No /proc (macOS): ask ps.
+        answer = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, check=False
+        )
+        return answer.stdout.strip() or None
+    except OSError:
+        return None
+    return raw.replace(b"\0", b" ").decode("utf-8", "replace") or None
+
+
+def _signal_leftover(pid: int, sig: signal.Signals) -> None:
+    """Signal a checked leftover and, when it leads its process group as ``up``'s children do
+    (sessions of their own), whatever it started in that group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+
+
+def stop_leftovers(data_dir: Path, timeout: float = 15.0) -> list[str]:
+    """Stop what a dead ``up`` on ``data_dir`` left running (SIGTERM to each process group,
+    SIGKILL after ``timeout``), then remove its pid and children files. Returns what was
+    stopped, for people. Call only when no ``up`` runs there: a live one's children are its own
+    to stop."""
+    path = data_dir / CHILDREN_FILE
+    try:
+        entries = parse_children(path.read_text(encoding="utf-8"))
+    except OSError:
+        entries = []
+    folders = sorted({str(data_dir.absolute()), str(data_dir.resolve())})
+    found = leftovers(entries, {pid: _command_line(pid) for pid, _ in entries}, folders)
+    for pid, _ in found:
+        _signal_leftover(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for pid, _ in found:
+        if not wait_exited(pid, max(0.0, deadline - time.monotonic())):
+            _signal_leftover(pid, signal.SIGKILL)
+            wait_exited(pid, 5.0)
+    path.unlink(missing_ok=True)
+    if running_pid(data_dir) is None:
+        (data_dir / PID_FILE).unlink(missing_ok=True)
+    return [f"{what} (pid {pid})" for pid, what in found]

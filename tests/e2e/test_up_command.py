@@ -144,15 +144,20 @@ def test_up_runs_until_ctrl_c_resumes_and_detaches(tmp_path: Path) -> None:
     assert_no_orphans(data)
 
 
-def test_up_names_a_node_that_dies_and_stops_the_rest(tmp_path: Path) -> None:
-    """With a consortium of one exchange and its regulator (two nodes start faster than four)."""
+def small_founding(folder: Path) -> Path:
+    """The example consortium with one exchange and its regulator (two nodes start faster than
+    four)."""
     example = (repo_root() / "config" / "consortium.example.toml").read_text(encoding="utf-8")
     small = re.sub(r'\[\[exchanges\]\]\ncode = "(ZJ|SD)".*?(?=\n\[\[|\Z)', "", example, flags=re.S)
     assert small.count("[[exchanges]]") == 1
-    founding = tmp_path / "small.toml"
+    founding = folder / "small.toml"
     founding.write_text(small, encoding="utf-8")
+    return founding
+
+
+def test_up_names_a_node_that_dies_and_stops_the_rest(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    up = Up(data, "--config", str(founding))
+    up = Up(data, "--config", str(small_founding(tmp_path)))
     urls = up.wait_ready()
     assert sorted(urls) == ["SH", "regulator"]
     sh_config = str(data / "nodes" / "sh" / "node.toml")
@@ -163,3 +168,26 @@ def test_up_names_a_node_that_dies_and_stops_the_rest(tmp_path: Path) -> None:
     said = up.text()
     assert "SH's node" in said and "exited with code -9" in said and "node.log" in said
     assert_no_orphans(data)
+
+
+def test_a_killed_up_leaves_nothing_running_and_down_cleans_up(tmp_path: Path) -> None:
+    """SIGKILL gives ``up`` no chance to stop anything: the kernel's parent-death signal stops
+    the nodes (each cleanly, on SIGTERM) and the chain; ``down`` then clears the stale files."""
+    data = tmp_path / "data"
+    up = Up(data, "--config", str(small_founding(tmp_path)))
+    assert sorted(up.wait_ready()) == ["SH", "regulator"]
+    recorded = (data / "up.children").read_text(encoding="utf-8")
+    assert len(recorded.splitlines()) == 3 and " chain " in f" {recorded}", recorded
+    assert len(processes_naming(data)) >= 3  # the chain and the two nodes
+
+    assert up.stop(signal.SIGKILL) == -signal.SIGKILL
+    assert_no_orphans(data)
+    for org in ("SH", "regulator"):
+        log = (data / "nodes" / org.lower() / "node.log").read_text("utf-8", errors="replace")
+        assert "SIGTERM: stopping" in log and f"node {org} stopped" in log, log[-3000:]
+        assert "Traceback" not in log, log[-3000:]
+
+    assert (data / "up.pid").exists()  # nobody removed it
+    down = onelist("down", "--data-dir", str(data))
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not (data / "up.pid").exists() and not (data / "up.children").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,36 @@ def test_down_without_a_running_up_says_so(repo_root: Path, tmp_path: Path) -> N
     result = onelist("down", "--data-dir", str(tmp_path), cwd=repo_root)
     assert result.returncode == 0
     assert "nothing runs" in result.stderr
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_down_stops_what_a_killed_up_left_running(repo_root: Path, tmp_path: Path) -> None:
+    """``up.pid`` names a dead ``up``; of the children it recorded, the one whose command line
+    names the data folder is stopped, the one whose pid now runs something else is not."""
+    data = tmp_path / "data"
+    data.mkdir()
+    sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
+    # In a session of its own, as up's children are.
+    leftover = subprocess.Popen(
+        [*sleeper, str(data / "nodes" / "sh" / "node.toml")], start_new_session=True
+    )
+    stranger = subprocess.Popen(sleeper)
+    try:
+        (data / "up.pid").write_text(f"{_dead_pid()}\n")
+        (data / "up.children").write_text(f"{leftover.pid} node SH\n{stranger.pid} chain anvil\n")
+        result = onelist("down", "--data-dir", str(data), "--timeout", "10", cwd=repo_root)
+        assert result.returncode == 0, result.stderr
+        assert f"node SH (pid {leftover.pid})" in result.stdout
+        assert leftover.wait(timeout=10) == -signal.SIGTERM
+        assert stranger.poll() is None
+        assert not (data / "up.pid").exists() and not (data / "up.children").exists()
+    finally:
+        for process in (leftover, stranger):
+            process.kill()
+            process.wait()
