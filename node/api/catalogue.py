@@ -103,21 +103,7 @@ _LISTING_ID = re.compile(r"0x[0-9a-fA-F]{64}")
 _EXCHANGE = re.compile(r"[A-Z0-9]{1,8}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
-SEARCH_PARAMETERS = (
-    "q",
-    "exchange",
-    "province",
-    "category",
-    "grade",
-    "product_form",
-    "delivery_mode",
-    "price_min",
-    "price_max",
-    "status",
-    "sort",
-    "cursor",
-    "limit",
-)
+SEARCH_PARAMETERS = ("q", *queries.FILTERS, "sort", "cursor", "limit")
 _GRADES = {"general": Grade.general, "important": Grade.important}
 _FORMS = tuple(form.name for form in ProductForm)
 _MODES = {str(mode.name): int(mode) for mode in DeliveryMode}

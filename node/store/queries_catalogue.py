@@ -49,7 +49,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
@@ -80,6 +80,7 @@ from node.store.search_terms import Word
 from onelist.codes import SuspensionScope
 
 __all__ = [
+    "FILTERS",
     "PUBLIC_EVENTS",
     "SORTS",
     "STATUSES",
@@ -255,6 +256,10 @@ class SearchFilters:
     price_min: int | None = None
     price_max: int | None = None
     status: str | None = None
+
+
+#: The filters' names, as the API's parameters are named.
+FILTERS = tuple(field.name for field in fields(SearchFilters))
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,16 +489,7 @@ def _plain(column: ColumnElement[Any], sqlite: bool) -> ColumnElement[Any]:
 
 
 #: The filters that test a listing version's catalogue and policy (the status is the other).
-_VERSION_FILTERS = (
-    "exchange",
-    "province",
-    "category",
-    "grade",
-    "product_form",
-    "delivery_mode",
-    "price_min",
-    "price_max",
-)
+_VERSION_FILTERS = tuple(name for name in FILTERS if name != "status")
 
 
 def _filters_shape(filters: SearchFilters) -> tuple[str, ...]:
