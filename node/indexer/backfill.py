@@ -32,8 +32,9 @@ def few_collections() -> Iterator[None]:
     tuples) and keeps a range's worth alive at once; at the default thresholds the collector
     walks them again and again, which cost a third of the decode, project and prepare stages
     in a profile. The pipeline makes almost no reference cycles, so collecting rarely frees
-    the same memory. ``gc.freeze`` moves what start-up loaded (jieba's dictionary, the ABIs,
-    SQLAlchemy) out of every collection. The previous thresholds come back afterwards.
+    the same memory. ``gc.freeze`` moves what start-up loaded (the ABIs and decoders,
+    SQLAlchemy's metadata) out of every collection. The previous thresholds come back
+    afterwards, and the frozen objects go back to the oldest generation.
     """
     thresholds = gc.get_threshold()
     gc.freeze()
