@@ -17,11 +17,14 @@ phase (after a warm-up of a tenth of that):
 - search: ``GET /listings`` with a mix of Chinese queries and filters (below), first pages;
 - detail: ``GET /listings/{id}`` of listings drawn uniformly.
 
-Prints one JSON object ``{"sqlite": {...}, "postgres": {...}}``, each with ``search_rps``,
-``search_p50_ms``, ``search_p99_ms``, ``detail_rps``, ``detail_p50_ms``, ``detail_p99_ms``
-and ``node_rss_mb`` (the node process's resident set after both phases). Latencies are what
-the client sees, so with ``c`` connections always busy the mean is ``c / rps`` (Little's law).
-Progress goes to stderr.
+Prints one JSON object ``{"sqlite": {...}, "postgres": {...}}``, each with, per phase
+(``search_``, ``detail_``): ``rps``, ``p50_ms`` and ``p99_ms`` (what the client sees, so with
+``c`` connections always busy the mean is ``c / rps``: Little's law), ``cpu_ms`` (the node
+process's CPU per answer), ``kept`` (the share of answers served as kept, node.api.cache) and
+``node_p99_ms`` (a bound of the node's own latency histogram that 99 % of answers were within:
+the handler's time, without the queue before it); and ``node_rss_mb`` (the node's resident set
+after both phases). ``--cache-mb 0`` runs the node without kept answers. Progress goes to
+stderr.
 
 The data: titles "<city>[市]<domain><kind>" from 120 cities, 40 domains (each with its
 category, keywords and description sentences) and 10 kinds, drawn with a Zipf-like skew;
@@ -751,6 +754,7 @@ class Phase:
     requests: int  # answered in the measured part, warm-up included
     cpu_ms: float = 0.0  # the node's CPU per answer (user + system)
     kept_share: float = 0.0  # answers served as kept (node.api.cache)
+    node_p99_ms: float = 0.0  # the node's own p99, a bound of its latency histogram
 
 
 async def drive(base: str, urls: Sequence[str], seconds: float, connections: int) -> Phase:
@@ -800,32 +804,57 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def answers_kept(base: str) -> tuple[float, float]:
-    """(hits, misses) of the node's kept catalogue answers, from its /metrics."""
+def node_metrics(base: str) -> dict[str, float]:
+    """The node's /metrics samples by name and labels (the counters this benchmark reads)."""
     import urllib.request
 
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
         text = response.read().decode()
     found = {}
     for line in text.splitlines():
-        name, _, value = line.partition(" ")
-        if name in ("onelist_catalogue_answers_hits", "onelist_catalogue_answers_misses"):
+        if line.startswith(("onelist_catalogue_answers_", "onelist_http_request_seconds_bucket")):
+            name, _, value = line.rpartition(" ")
             found[name] = float(value)
-    return found.get("onelist_catalogue_answers_hits", 0.0), found.get(
-        "onelist_catalogue_answers_misses", 0.0
-    )
+    return found
 
 
-def phase(base: str, pid: int, urls: Sequence[str], seconds: float, connections: int) -> Phase:
-    """A phase, with the node's CPU per answer and the share of answers served as kept."""
-    cpu, (hits, misses) = cpu_seconds(pid), answers_kept(base)
+def _handled(metrics: dict[str, float], route: str) -> dict[float, float]:
+    """Answers of ``route`` by upper bound of the node's latency buckets (seconds, cumulative)."""
+    counts: dict[float, float] = {}
+    for name, value in metrics.items():
+        if f'route="{route}"' in name and 'status="200"' in name:
+            bound = name.split('le="')[1].split('"')[0]
+            key = float("inf") if bound == "+Inf" else float(bound)
+            counts[key] = counts.get(key, 0.0) + value
+    return counts
+
+
+def phase(
+    base: str, pid: int, urls: Sequence[str], seconds: float, connections: int, route: str
+) -> Phase:
+    """A phase, with the node's CPU per answer, the share of answers served as kept and the
+    node's own p99 (from its latency histogram: the bucket bound that 99 % of the phase's
+    answers were within, from the handler's start to its end, queueing before it excluded)."""
+    cpu, before = cpu_seconds(pid), node_metrics(base)
     result = asyncio.run(drive(base, urls, seconds, connections))
-    # Warm-up included: CPU and the kept answers are counted over the whole phase.
+    # Warm-up included: CPU, kept answers and the node's latencies count the whole phase.
     cpu = cpu_seconds(pid) - cpu
-    hits2, misses2 = answers_kept(base)
-    answered = (hits2 - hits) + (misses2 - misses)
+    after = node_metrics(base)
+
+    def delta(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    hits = delta("onelist_catalogue_answers_hits")
+    answered = hits + delta("onelist_catalogue_answers_misses")
     result.cpu_ms = round(cpu * 1000 / max(1.0, result.requests), 3)
-    result.kept_share = round((hits2 - hits) / answered, 3) if answered else 0.0
+    result.kept_share = round(hits / answered, 3) if answered else 0.0
+    first, last = _handled(before, route), _handled(after, route)
+    counts = sorted((bound, last[bound] - first.get(bound, 0.0)) for bound in last)
+    total = counts[-1][1] if counts else 0.0
+    result.node_p99_ms = next(
+        (round(bound * 1000, 1) for bound, n in counts if total and n >= 0.99 * total),
+        float("nan"),
+    )
     return result
 
 
@@ -840,9 +869,9 @@ def measure(
     ids = _listing_ids(count)
     detail_urls = [f"/listings/{ids[random.Random(i).randrange(count)]}" for i in range(20_000)]
     with node(deployment, database_url, cache_mb) as (base, pid):
-        search = phase(base, pid, search_urls(5000), seconds, connections)
+        search = phase(base, pid, search_urls(5000), seconds, connections, "/listings")
         _log(f"  search: {search}")
-        detail = phase(base, pid, detail_urls, seconds, connections)
+        detail = phase(base, pid, detail_urls, seconds, connections, "/listings/{listing_id}")
         _log(f"  detail: {detail}")
         rss = rss_mb(pid)
     if search.errors or detail.errors:
@@ -853,11 +882,13 @@ def measure(
         "search_p99_ms": search.p99_ms,
         "search_cpu_ms": search.cpu_ms,
         "search_kept": search.kept_share,
+        "search_node_p99_ms": search.node_p99_ms,
         "detail_rps": detail.rps,
         "detail_p50_ms": detail.p50_ms,
         "detail_p99_ms": detail.p99_ms,
         "detail_cpu_ms": detail.cpu_ms,
         "detail_kept": detail.kept_share,
+        "detail_node_p99_ms": detail.node_p99_ms,
         "node_rss_mb": rss,
     }
 
