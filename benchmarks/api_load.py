@@ -53,7 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -751,14 +751,21 @@ class Phase:
     p50_ms: float
     p99_ms: float
     errors: int
-    requests: int  # answered in the measured part, warm-up included
+    requests: int  # answered in the measured part
     cpu_ms: float = 0.0  # the node's CPU per answer (user + system)
     kept_share: float = 0.0  # answers served as kept (node.api.cache)
     node_p99_ms: float = 0.0  # the node's own p99, a bound of its latency histogram
 
 
-async def drive(base: str, urls: Sequence[str], seconds: float, connections: int) -> Phase:
-    """``connections`` clients, each sending the next request as soon as its answer is read."""
+async def drive(
+    base: str,
+    urls: Sequence[str],
+    seconds: float,
+    connections: int,
+    measuring: Callable[[], None] | None = None,
+) -> Phase:
+    """``connections`` clients, each sending the next request as soon as its answer is read;
+    ``measuring()`` is called between the warm-up and the measured part."""
     latencies: list[float] = []
     errors = 0
     answered = 0
@@ -774,13 +781,15 @@ async def drive(base: str, urls: Sequence[str], seconds: float, connections: int
                 async with session.get(url) as response:
                     await response.read()
                     ok = response.status == 200
-                answered += 1
                 if record:
+                    answered += 1
                     latencies.append(time.perf_counter() - started)
                     errors += not ok
 
         warm = time.perf_counter() + max(1.0, seconds / 10)
         await asyncio.gather(*(client(warm, False) for _ in range(connections)))
+        if measuring is not None:
+            measuring()
         started = time.perf_counter()
         await asyncio.gather(*(client(started + seconds, True) for _ in range(connections)))
         elapsed = time.perf_counter() - started
@@ -833,12 +842,18 @@ def phase(
     base: str, pid: int, urls: Sequence[str], seconds: float, connections: int, route: str
 ) -> Phase:
     """A phase, with the node's CPU per answer, the share of answers served as kept and the
-    node's own p99 (from its latency histogram: the bucket bound that 99 % of the phase's
-    answers were within, from the handler's start to its end, queueing before it excluded)."""
-    cpu, before = cpu_seconds(pid), node_metrics(base)
-    result = asyncio.run(drive(base, urls, seconds, connections))
-    # Warm-up included: CPU, kept answers and the node's latencies count the whole phase.
-    cpu = cpu_seconds(pid) - cpu
+    node's own p99 (from its latency histogram: the bucket bound that 99 % of the answers were
+    within, from the handler's start to its end, queueing before it excluded); all over the
+    measured part, after the warm-up."""
+    cpu_at_start: list[float] = []
+    before: dict[str, float] = {}
+
+    def measuring() -> None:
+        cpu_at_start.append(cpu_seconds(pid))
+        before.update(node_metrics(base))
+
+    result = asyncio.run(drive(base, urls, seconds, connections, measuring))
+    cpu = cpu_seconds(pid) - cpu_at_start[0]
     after = node_metrics(base)
 
     def delta(name: str) -> float:
