@@ -3,47 +3,23 @@ tests and ``onelist node sync`` use the same loop as a running node)."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from node.chain.rpc import RpcClient
 from node.indexer.batch import Project
-from node.indexer.indexer import Indexer, IndexerState
+from node.indexer.indexer import Indexer, IndexerState, few_collections
 from node.indexer.progress import ProgressReporter
 from node.projections import project
 from node.service import catalog_for, open_store
 from onelist.chain.deployment import CONTRACTS, Deployment
 
+__all__ = ["BACKFILL_SQLITE_CACHE_KIB", "BackfillStats", "few_collections", "run_backfill"]
+
 #: SQLite page cache of a backfill (KiB): a quarter of the node's 64 MiB costs about 5% more
 #: CPU per event at 100,000 events and keeps the process under issue #4's 300 MB.
 BACKFILL_SQLITE_CACHE_KIB = 32 * 1024
-#: Collector thresholds during a backfill (Python's default is 700, 10, 10).
-BACKFILL_GC_THRESHOLDS = (50_000, 20, 100)
-
-
-@contextlib.contextmanager
-def few_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often, and never over what was loaded before.
-
-    A backfill allocates some thirty objects per event (decoded args, row changes, parameter
-    tuples) and keeps a range's worth alive at once; at the default thresholds the collector
-    walks them again and again, which cost a third of the decode, project and prepare stages
-    in a profile. The pipeline makes almost no reference cycles, so collecting rarely frees
-    the same memory. ``gc.freeze`` moves what start-up loaded (the ABIs and decoders,
-    SQLAlchemy's metadata) out of every collection. The previous thresholds come back
-    afterwards, and the frozen objects go back to the oldest generation.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*BACKFILL_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 @dataclass(frozen=True)
@@ -89,8 +65,7 @@ async def run_backfill(
                 on_progress=on_progress or reporter,
             )
             started = time.perf_counter()
-            with few_collections():
-                await indexer.sync(until)
+            await indexer.sync(until)
             seconds = time.perf_counter() - started
             state = indexer.state
             blocks = (state.indexed or deployment.block) - deployment.block + 1

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from node.chain.heads import follow_heads
@@ -35,6 +36,33 @@ from node.indexer.batch import Project, RangeBatch, build_batch
 from node.store import Cursor, RowChangeError, Store, StoreError, WriteBatch
 
 log = logging.getLogger("onelist.node.indexer")
+
+
+#: Collector thresholds during a backfill (Python's default is 700, 10, 10).
+BACKFILL_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often, and never over what was loaded before.
+
+    A catching-up sync (a backfill, ``onelist node sync``, ``verify``, ``rebuild``) allocates
+    some thirty objects per event (decoded args, row changes, parameter tuples) and keeps a
+    range's worth alive at once; at the default thresholds the collector walks them again and
+    again, which cost a third of the decode, project and prepare stages in a profile. The
+    pipeline makes almost no reference cycles, so collecting rarely frees the same memory.
+    ``gc.freeze`` moves what start-up loaded (the ABIs and decoders, SQLAlchemy's metadata)
+    out of every collection. The previous thresholds come back afterwards, and the frozen
+    objects go back to the oldest generation.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*BACKFILL_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @dataclass
@@ -275,10 +303,12 @@ class Indexer:
     # ----------------------------------------------------------------- loops
 
     async def sync(self, until: int | None = None) -> None:
-        """Index until caught up with the head (or ``until``), then return."""
+        """Index until caught up with the head (or ``until``), then return (with
+        :func:`few_collections`)."""
         try:
-            while not await self.step(until):
-                pass
+            with few_collections():
+                while not await self.step(until):
+                    pass
         finally:
             try:
                 await self._drain()
