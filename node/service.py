@@ -6,6 +6,7 @@ there is one way to open it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,7 @@ from node.errors import NodeError, RpcUnavailable
 from node.indexer.indexer import Indexer, IndexerState
 from node.projections import project
 from node.store import Store, open_engine, upgrade
+from node.store.search_terms import search_terms
 from onelist.build.compiler import load_artifacts
 from onelist.chain.deployment import CONTRACTS, Deployment, load_deployment
 
@@ -31,6 +33,11 @@ def catalog_for(deployment: Deployment) -> EventCatalog:
         {name: artifacts[name].abi for name in CONTRACTS},
         {name: deployment.address(name) for name in CONTRACTS},
     )
+
+
+def warm_up_search_terms() -> None:
+    """Load jieba's dictionary now (1–3 s) rather than while the first listing is indexed."""
+    search_terms("数据产品", None, None, None)
 
 
 def open_store(database_url: str) -> Store:
@@ -56,6 +63,7 @@ async def open_node(
     deployment = load_deployment(config.deployment)
     catalog = catalog_for(deployment)
     store = open_store(config.database_url)
+    await asyncio.to_thread(warm_up_search_terms)
     try:
         async with RpcClient(
             config.rpc_url, timeout=config.rpc_timeout, retries=config.rpc_retries
