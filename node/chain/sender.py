@@ -87,6 +87,7 @@ __all__ = [
     "TransactionPending",
     "TransactionSender",
     "load_operator_key",
+    "refusal_kind",
 ]
 
 _T = TypeVar("_T")
@@ -179,6 +180,18 @@ def load_operator_key(
         return unlock(Path(keystore), passphrase)
     except KeystoreError as exc:  # its message never contains the passphrase
         raise OperatorKeyUnavailable(exc.message, where=exc.where) from None
+
+
+def refusal_kind(message: str) -> str:
+    """What a node's refusal of ``eth_sendRawTransaction`` says: ``known`` (the transaction is
+    already in its pool), ``taken`` (its nonce is used, or its price too low for the pool: a
+    transaction of the same nonce waits there) or ``other``."""
+    text = message.lower()
+    if any(words in text for words in _KNOWN):
+        return "known"
+    if any(words in text for words in _NONCE_TAKEN):
+        return "taken"
+    return "other"
 
 
 def _hex(value: bytes | str) -> str:
@@ -392,12 +405,13 @@ class TransactionSender:
             self._w3.eth.send_raw_transaction(cast(Any, kept.raw_tx))
             return "sent"
         except (Web3RPCError, ValueError) as exc:
-            text = _message(exc).lower()
-            if any(word in text for word in _KNOWN):
+            text = _message(exc)
+            refusal = refusal_kind(text)
+            if refusal == "known":
                 return "sent"
             if self._receipt(kept.tx_hash) is not None:
                 return "sent"  # mined meanwhile ("nonce too low" for our own transaction)
-            if any(word in text for word in _NONCE_TAKEN):
+            if refusal == "taken":
                 if self._in_pool(kept.tx_hash):
                     return "sent"  # an underpriced "replacement" of itself: ours still waits
                 log.info(
