@@ -312,8 +312,10 @@ events = Table(
     _hash("listing_id"),
     Column("seq", BigInteger),
     Column("args", Text, nullable=False),  # JSON
-    UniqueConstraint("chain_id", "tx_hash", "log_index"),
-    Index("ix_events_block", "block_number", "log_index"),
+    # A log's place in the chain is its identity: an index holds one chain. Not a unique key
+    # on the (random) transaction hash, which each batch would insert all over (migration
+    # 0005); this one is appended to in chain order and serves the trail's range reads too.
+    Index("ix_events_block", "block_number", "log_index", unique=True),
     Index("ix_events_listing", "listing_id", "seq"),
     Index("ix_events_actor", "actor"),
     Index("ix_events_name", "name"),

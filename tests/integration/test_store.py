@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import inspect, text
 
 from node.events import (
@@ -715,6 +716,48 @@ def test_a_change_that_cannot_be_applied_is_named(
     assert reason in str(raised.value)
     assert store.digest() == before
     assert store.cursor() == MAIN.cursor(2)
+
+
+def _savepoints(store: Store, apply: Any) -> int:
+    """How many savepoints ``apply()`` opens on the store's connections."""
+    opened: list[str] = []
+
+    def _seen(*args: Any) -> None:
+        opened.append("savepoint")
+
+    sqlalchemy_event.listen(store.engine, "savepoint", _seen)
+    try:
+        apply()
+    finally:
+        sqlalchemy_event.remove(store.engine, "savepoint", _seen)
+    return len(opened)
+
+
+def test_a_batch_that_applies_opens_no_savepoint_and_one_that_fails_is_named(
+    store: Store,
+) -> None:
+    """Savepoints (a page copy per changed page on SQLite) only when a batch fails, to name
+    the change; the batch is refused whole either way."""
+    index(store, MAIN, 2, 2)
+    assert _savepoints(store, lambda: store.apply_batch(batch(MAIN, 3, 3))) == 0
+    before = store.digest()
+    events = block_events(MAIN, 4)
+    pairs = [(event, project(event)) for event in events]
+    ghost = Update("listings", {"listing_id": _h("no such listing")}, {"seq": 9})
+    pairs[0] = (pairs[0][0], [*pairs[0][1], ghost])
+    bad = WriteBatch.projected(MAIN.cursor(4), pairs, blocks=[MAIN.header(4)])
+    raised: list[RowChangeError] = []
+
+    def _apply() -> None:
+        with pytest.raises(RowChangeError) as error:
+            store.apply_batch(bad)
+        raised.append(error.value)
+
+    assert _savepoints(store, _apply) > 0
+    assert raised[0].change == ghost
+    assert raised[0].event == events[0]
+    assert store.digest() == before
+    assert store.cursor() == MAIN.cursor(3)
 
 
 @pytest.mark.usefixtures("overlap")
