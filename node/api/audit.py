@@ -74,8 +74,11 @@ __all__ = [
     "jsonl_rows",
     "oversight_refusal",
     "parse_filter",
+    "parse_legal_basis",
     "parse_oversight",
     "parse_page",
+    "parse_reason_code",
+    "parse_request_id",
     "parse_time",
     "read_events",
     "regulator_node",
@@ -616,9 +619,26 @@ def parse_oversight(
         raise BadRequest(f"scope is one of {', '.join(SCOPES)}", field="scope")
     scope = SCOPES[scope_name]
     shown, subject = encode_subject(scope, body.get("subject"))
+    reason_code = parse_reason_code(body)
+    legal_basis = parse_legal_basis(body)
+    until = _integer(body, "until", 2**64 - 1) or 0
+    request_id = parse_request_id(body, header_request_id)
+    return OversightRequest(
+        action, scope, shown, subject, reason_code, legal_basis, until, request_id
+    )
+
+
+def parse_reason_code(body: Mapping[str, Any]) -> int:
+    """The body's required ``reason_code`` (a uint16); 400 naming it."""
     reason_code = _integer(body, "reason_code", 2**16 - 1)
     if reason_code is None:
         raise BadRequest("reason_code is required (0 to 65535)", field="reason_code")
+    return reason_code
+
+
+def parse_legal_basis(body: Mapping[str, Any]) -> bytes:
+    """The legal basis's hash as the contracts take it: ``legal_basis`` (text, hashed here with
+    keccak256, so the text itself never goes on chain) or ``legal_basis_hash``, exactly one."""
     text, digest = body.get("legal_basis"), body.get("legal_basis_hash")
     if (text is None) == (digest is None):
         raise BadRequest(
@@ -629,12 +649,15 @@ def parse_oversight(
             raise BadRequest(
                 f"legal_basis is text of 1 to {MAX_LEGAL_BASIS} characters", field="legal_basis"
             )
-        legal_basis = bytes(keccak(text=text))
-    else:
-        if not isinstance(digest, str):
-            raise BadRequest("not a 32-byte hash (0x and 64 hex digits)", field="legal_basis_hash")
-        legal_basis = bytes.fromhex(_hex32(digest, "legal_basis_hash")[2:])
-    until = _integer(body, "until", 2**64 - 1) or 0
+        return bytes(keccak(text=text))
+    if not isinstance(digest, str):
+        raise BadRequest("not a 32-byte hash (0x and 64 hex digits)", field="legal_basis_hash")
+    return bytes.fromhex(_hex32(digest, "legal_basis_hash")[2:])
+
+
+def parse_request_id(body: Mapping[str, Any], header_request_id: str | None) -> str:
+    """The client's id for a sending request (the body's, else the header's): the same id again
+    returns the first answer instead of sending twice."""
     request_id = body.get("request_id", header_request_id)
     if request_id is None:
         raise BadRequest(
@@ -644,9 +667,7 @@ def parse_oversight(
         )
     if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
         raise BadRequest("request_id is 1 to 128 letters, digits or . _ : -", field="request_id")
-    return OversightRequest(
-        action, scope, shown, subject, reason_code, legal_basis, until, request_id
-    )
+    return request_id
 
 
 def oversight_refusal(exc: TransactionReverted) -> ApiError:
@@ -760,3 +781,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/audit/export.jsonl", export_jsonl, allow_head=False)
     app.router.add_post("/audit/suspensions", suspend)
     app.router.add_post("/audit/reinstatements", reinstate)
+    # The licences and their revocation by a regulator: read from the same index, sent with the
+    # same regulator's key (OVERSIGHT), so they live beside the trail.
+    from node.api import licences
+
+    licences.add_routes(app)

@@ -504,7 +504,9 @@ async def _post(
 ) -> tuple[int, dict[str, Any]]:
     response = await client.post(path, json=body, headers={CSRF_HEADER: csrf})
     answer: dict[str, Any] = await response.json()
-    check_schema(path, "post", response.status, answer)
+    # A path with a parameter (a licence id) is checked against its template.
+    template = "/audit/licences/{licence_id}/revoke" if path.endswith("/revoke") else path
+    check_schema(template, "post", response.status, answer)
     return response.status, answer
 
 
@@ -630,6 +632,184 @@ async def test_a_bad_suspension_request_is_a_400_naming_the_field(regulator: Cli
     )
     assert response.status == 400
     assert (await response.json())["code"] == "malformed_json"
+
+
+# ----------------------------------------------------------------------------- licences
+
+REVOKE = "/audit/licences/{}/revoke"
+
+
+async def all_licences(client: Client, params: Params, limit: int = 2) -> list[Event]:
+    """Every page of the licence list for ``params``."""
+    licences: list[Event] = []
+    cursor: str | None = None
+    for _ in range(10_000):
+        query = [*params, ("limit", str(limit))] + ([("cursor", cursor)] if cursor else [])
+        response = await client.get("/audit/licences", params=query)
+        body = await response.json()
+        assert response.status == 200, body
+        check_schema("/audit/licences", "get", 200, body)
+        licences.extend(body["licences"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return licences
+        assert len(body["licences"]) == limit
+    raise AssertionError("pagination did not end")
+
+
+async def test_the_licence_list_pages_and_filters_with_counterparties(
+    regulator: Client, consortium: Consortium
+) -> None:
+    products = [_list_and_grant(consortium) for _ in range(2)]
+    await indexed(regulator, consortium)
+    await sign_in(regulator, "audrey")
+    everything = await all_licences(regulator, [])
+    ids = [licence["licence_id"] for licence in everything]
+    assert len(ids) == len(set(ids))  # each licence once across the pages
+    with regulator.app[STORE].engine.connect() as connection:
+        stored = connection.execute(select(schema.licences.c.licence_id)).scalars().all()
+    assert sorted(ids) == sorted(stored)
+
+    listing = "0x" + products[0].listing.hex()
+    shown = await all_licences(regulator, [("listing", listing)])
+    assert [licence["licence_id"] for licence in shown] == ["0x" + products[0].licence.hex()]
+    assert shown[0]["licensee"] == address_of(consortium.keys[7])
+    assert shown[0]["granting_exchange"] == "ZJ" and shown[0]["state"] == "active"
+    assert await all_licences(regulator, [("listing", listing), ("state", "revoked")]) == []
+    assert await all_licences(regulator, [("exchange", "zj"), ("listing", listing)]) == shown
+    assert await all_licences(regulator, [("listing", listing), ("expiring_before", "1")]) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"state": "lapsed"}, "state"),
+        ({"listing": "0x12"}, "listing"),
+        ({"exchange": "not a code"}, "exchange"),
+        ({"expiring_before": "tomorrow"}, "expiring_before"),
+        ({"cursor": "nonsense"}, "cursor"),
+        ({"limit": "0"}, "limit"),
+        ({"licensee": "0x" + "00" * 20}, "licensee"),
+    ],
+    ids=[
+        "an unknown state",
+        "a listing that is not an id",
+        "an exchange that is not a code",
+        "a time that is not one",
+        "a cursor the API never gave",
+        "a limit of 0",
+        "an unknown parameter",
+    ],
+)
+async def test_a_bad_licence_filter_is_a_400_naming_the_field(
+    regulator: Client, params: dict[str, str], field: str
+) -> None:
+    await sign_in(regulator, "audrey")
+    response = await regulator.get("/audit/licences", params=params)
+    body = await response.json()
+    assert (response.status, body["field"]) == (400, field), body
+    check_schema("/audit/licences", "get", 400, body)
+
+
+async def test_the_regulator_revokes_a_licence_once_and_the_list_shows_it(
+    regulator: Client, consortium: Consortium, trail: Trail
+) -> None:
+    product = _list_and_grant(consortium)
+    licence = "0x" + product.licence.hex()
+    await indexed(regulator, consortium)
+    csrf = await sign_in(regulator, "rita")
+    basis = "《数据安全法》第四十五条"
+    order = {"reason_code": 4, "legal_basis": basis, "request_id": "revoke-2024-001"}
+    status, body = await _post(regulator, REVOKE.format(licence), order, csrf)
+    assert status == 200, body
+    assert body["licence_id"] == licence and body["replayed"] is False
+    assert body["legal_basis_hash"] == "0x" + bytes(keccak(text=basis)).hex()
+    assert not consortium.client.licences.functions.inForce(product.licence).call()
+
+    # A retry (same request id) sends nothing new.
+    status, again = await _post(regulator, REVOKE.format(licence), order, csrf)
+    assert status == 200 and again["replayed"] is True and again["tx_hash"] == body["tx_hash"]
+
+    await indexed(regulator, consortium)
+    await sign_in(regulator, "audrey")
+    [shown] = await all_licences(regulator, [("listing", "0x" + product.listing.hex())])
+    assert (shown["state"], shown["ended_reason"], shown["ended_by"]) == (
+        "revoked",
+        4,
+        trail.regulator,
+    )
+    assert shown["ended_evidence"] == body["legal_basis_hash"]
+
+    # A new request for a licence no longer active: the contract's error, by name.
+    csrf = await sign_in(regulator, "rita")
+    twice = {**order, "request_id": "revoke-2024-001-again"}
+    status, refusal = await _post(regulator, REVOKE.format(licence), twice, csrf)
+    assert status == 409 and refusal["code"] == "reverted", refusal
+    assert "LicenceRegistryNotActive" in refusal["message"]
+
+
+async def test_only_a_regulator_s_officer_revokes_and_only_a_known_licence(
+    regulator: Client, trail: Trail
+) -> None:
+    unknown = REVOKE.format("0x" + "5a" * 32)
+    order = {"reason_code": 1, "legal_basis": "test", "request_id": "r-unknown"}
+    for user in ("audrey", "alice"):
+        csrf = await sign_in(regulator, user)
+        status, body = await _post(regulator, unknown, order, csrf)
+        assert (status, body["code"]) == (403, "forbidden"), (user, body)
+    response = await regulator.get("/audit/licences")
+    assert response.status == 403  # alice, a reviewer, reads no licences
+    csrf = await sign_in(regulator, "rita")
+    status, body = await _post(regulator, unknown, order, csrf)
+    assert (status, body["code"]) == (404, "unknown_licence"), body
+
+
+@pytest.mark.parametrize(
+    ("path_id", "order", "field"),
+    [
+        ("0x" + "5a" * 32, {"legal_basis": "x", "request_id": "r"}, "reason_code"),
+        (
+            "0x" + "5a" * 32,
+            {"reason_code": -1, "legal_basis": "x", "request_id": "r"},
+            "reason_code",
+        ),
+        ("0x" + "5a" * 32, {"reason_code": 1, "request_id": "r"}, "legal_basis"),
+        ("0x" + "5a" * 32, {"reason_code": 1, "legal_basis": "x"}, "request_id"),
+        (
+            "0x" + "5a" * 32,
+            {"reason_code": 1, "legal_basis": "x", "request_id": "r", "scope": "licence"},
+            "scope",
+        ),
+        ("not-an-id", {"reason_code": 1, "legal_basis": "x", "request_id": "r"}, "licence_id"),
+    ],
+    ids=[
+        "no reason code",
+        "a negative reason code",
+        "no legal basis",
+        "no request id",
+        "an unknown field",
+        "a licence id that is not one",
+    ],
+)
+async def test_a_bad_revocation_is_a_400_naming_the_field(
+    regulator: Client, path_id: str, order: dict[str, Any], field: str
+) -> None:
+    csrf = await sign_in(regulator, "rita")
+    status, body = await _post(regulator, REVOKE.format(path_id), order, csrf)
+    assert (status, body["field"]) == (400, field), body
+
+
+async def test_an_exchange_s_node_revokes_nothing(consortium: Consortium, tmp_path: Path) -> None:
+    app = create_app(node_config(consortium, tmp_path), index=False)
+    async with TestClient(TestServer(app)) as client:
+        _add_staff(client.app[STORE].engine)
+        token = await sign_in(client, "rita")
+        body = {"reason_code": 1, "legal_basis": "test", "request_id": "r1"}
+        response = await client.post(
+            REVOKE.format("0x" + "5a" * 32), json=body, headers={CSRF_HEADER: token}
+        )
+        assert response.status == 403
+        assert (await response.json())["code"] == "not_a_regulator"
 
 
 # ----------------------------------------------------------------------------- a large export
