@@ -244,6 +244,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "同一请求此前已发送，此处显示的是第一次的交易。",
         "This request was sent before; this is its first transaction.",
     ),
+    "staff.granted.title": ("已授予的许可", "Granted licences"),
+    "staff.granted.intro": (
+        "本节点索引的全部许可及其交易对手方（被许可方、授予交易所）；公开页面从不显示交易对手方。",
+        "Every licence this node indexed, with its counterparties (licensee, granting "
+        "exchange); the public pages never show counterparties.",
+    ),
+    "staff.granted.back": ("返回许可列表", "Back to the licences"),
+    "staff.granted.licence": ("许可编号", "Licence"),
+    "staff.granted.licensee": ("被许可方", "Licensee"),
+    "staff.granted.granting_exchange": ("授予交易所", "Granting exchange"),
+    "staff.granted.term": ("期限", "Term"),
+    "staff.granted.price": ("价格", "Price"),
+    "staff.granted.state": ("状态", "State"),
+    "staff.granted.state.active": ("有效", "Active"),
+    "staff.granted.state.suspended": ("已暂停", "Suspended"),
+    "staff.granted.state.revoked": ("已撤销", "Revoked"),
+    "staff.granted.state.terminated": ("已终止", "Terminated"),
+    "staff.granted.expiring_before": ("到期早于", "Ending before"),
+    "staff.granted.empty": ("没有符合条件的许可。", "No licence matches."),
+    "staff.granted.revoke": ("撤销", "Revoke"),
+    "staff.granted.revoke_title": ("撤销许可", "Revoke a licence"),
+    "staff.granted.revoke_intro": (
+        "以监管机构的密钥撤销该许可（LicenceRegistry.revokeByRegulator），撤销不可恢复。",
+        "Revoke this licence with the regulator's key (LicenceRegistry.revokeByRegulator); a "
+        "revocation cannot be undone.",
+    ),
+    "staff.granted.confirm_warning": (
+        "撤销一经上链即不可恢复，请核对以下内容。",
+        "A revocation on chain cannot be undone; check what follows.",
+    ),
+    "staff.granted.terms_sent": (
+        "许可条款按本节点索引的授予事件原样提交，合约据此核对许可编号。",
+        "The licence's terms are sent as its indexed grant holds them; the contract checks "
+        "them against the licence id.",
+    ),
+    "staff.granted.confirm_revoke": ("确认撤销", "Confirm the revocation"),
+    "staff.granted.sent": ("撤销已上链。", "The revocation is on chain."),
 }
 
 i18n.add_messages(MESSAGES)
