@@ -63,6 +63,7 @@ __all__ = [
     "OVERSIGHT",
     "OversightRequest",
     "add_routes",
+    "check_names",
     "csv_header",
     "csv_row",
     "csv_rows",
@@ -70,17 +71,23 @@ __all__ = [
     "encode_cursor",
     "encode_subject",
     "event_json",
+    "json_response",
     "jsonl_row",
     "jsonl_rows",
     "oversight_refusal",
+    "parse_exchange",
     "parse_filter",
+    "parse_hex32",
     "parse_legal_basis",
+    "parse_limit",
     "parse_oversight",
     "parse_page",
     "parse_reason_code",
     "parse_request_id",
     "parse_time",
+    "query_value",
     "read_events",
+    "read_index",
     "regulator_node",
     "send_oversight",
 ]
@@ -271,13 +278,13 @@ def _address(value: str, field: str) -> str:
     return checksum
 
 
-def _exchange(value: str, field: str) -> str:
+def parse_exchange(value: str, field: str) -> str:
     if not _CODE.fullmatch(value):
         raise BadRequest("an exchange code is 1-8 letters or digits, e.g. SH", field=field)
     return value.upper()
 
 
-def _hex32(value: str, field: str) -> str:
+def parse_hex32(value: str, field: str) -> str:
     if not _HEX32.fullmatch(value):
         raise BadRequest("not a 32-byte id (0x and 64 hex digits)", field=field)
     return value.lower()
@@ -311,7 +318,7 @@ def parse_time(value: str, field: str, *, upper: bool) -> int:
     return max(0, math.floor(stamp) if upper else math.ceil(stamp))
 
 
-def _single(query: MultiMapping[str], name: str) -> str | None:
+def query_value(query: MultiMapping[str], name: str) -> str | None:
     values = query.getall(name, [])
     if not values:
         return None
@@ -323,7 +330,7 @@ def _single(query: MultiMapping[str], name: str) -> str | None:
     return value
 
 
-def _check_names(query: MultiMapping[str], known: Mapping[str, bool]) -> None:
+def check_names(query: MultiMapping[str], known: Mapping[str, bool]) -> None:
     for name in query:
         if name not in known:
             raise BadRequest(
@@ -334,7 +341,7 @@ def _check_names(query: MultiMapping[str], known: Mapping[str, bool]) -> None:
 def parse_filter(query: MultiMapping[str]) -> AuditFilter:
     """The filter of a request's query; 400 naming the parameter that is wrong."""
     single: dict[str, str | None] = {
-        name: _single(query, name) for name, repeats in FILTER_PARAMETERS.items() if not repeats
+        name: query_value(query, name) for name, repeats in FILTER_PARAMETERS.items() if not repeats
     }
     names: list[str] = []
     for value in query.getall("event", []):
@@ -355,9 +362,9 @@ def parse_filter(query: MultiMapping[str]) -> AuditFilter:
 
     where = AuditFilter(
         actor=given("actor", _address),
-        exchange=given("exchange", _exchange),
+        exchange=given("exchange", parse_exchange),
         regulator=given("regulator", _address),
-        listing=given("listing", _hex32),
+        listing=given("listing", parse_hex32),
         names=tuple(dict.fromkeys(names)),
         contract=contract,
         block_from=given("block_from", _block),
@@ -380,22 +387,27 @@ def parse_filter(query: MultiMapping[str]) -> AuditFilter:
     return where
 
 
+def parse_limit(query: MultiMapping[str]) -> int:
+    """The page size (1 to :data:`MAX_LIMIT`, default :data:`DEFAULT_LIMIT`): the trail's and
+    the licence list's."""
+    limit_text = query_value(query, "limit")
+    if limit_text is None:
+        return DEFAULT_LIMIT
+    if not _INT.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
+        raise BadRequest(f"limit is a whole number from 1 to {MAX_LIMIT}", field="limit")
+    return int(limit_text)
+
+
 def parse_page(query: MultiMapping[str]) -> tuple[Position | None, int]:
-    """The cursor and the page size (1 to :data:`MAX_LIMIT`, default :data:`DEFAULT_LIMIT`)."""
-    cursor = _single(query, "cursor")
-    limit_text = _single(query, "limit")
-    limit = DEFAULT_LIMIT
-    if limit_text is not None:
-        if not _INT.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
-            raise BadRequest(f"limit is a whole number from 1 to {MAX_LIMIT}", field="limit")
-        limit = int(limit_text)
-    return (None if cursor is None else decode_cursor(cursor)), limit
+    """The cursor and the page size (:func:`parse_limit`)."""
+    cursor = query_value(query, "cursor")
+    return (None if cursor is None else decode_cursor(cursor)), parse_limit(query)
 
 
 # ----------------------------------------------------------------------------- handlers
 
 
-async def _read(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+async def read_index(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     """``fn`` in a worker thread; an index that cannot be read answers 503 (not the 400 an
     error of the store would otherwise become)."""
     try:
@@ -405,7 +417,7 @@ async def _read(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         raise Unavailable("the index cannot be read now; try again shortly") from None
 
 
-def _json(body: object, status: int = 200) -> web.Response:
+def json_response(body: object, status: int = 200) -> web.Response:
     response = web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -415,9 +427,9 @@ async def list_events(request: web.Request) -> web.Response:
     """``GET /audit/events``: one page of the trail, in chain order, and the next page's cursor
     (null on the last page)."""
     await require_staff(request, *READERS)
-    _check_names(request.query, FILTER_PARAMETERS | PAGE_PARAMETERS)
+    check_names(request.query, FILTER_PARAMETERS | PAGE_PARAMETERS)
     rows, next_cursor = await read_events(request, request.query)
-    return _json({"events": [event_json(row) for row in rows], "next_cursor": next_cursor})
+    return json_response({"events": [event_json(row) for row in rows], "next_cursor": next_cursor})
 
 
 async def read_events(
@@ -428,7 +440,7 @@ async def read_events(
     where = parse_filter(query)
     after, limit = parse_page(query)
     engine = request.app[STORE].engine
-    rows = await _read(queries_audit.read_page, engine, where, after=after, limit=limit + 1)
+    rows = await read_index(queries_audit.read_page, engine, where, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(rows[-1].position) if more else None)
@@ -479,10 +491,10 @@ def _discard(task: asyncio.Future[Any] | None) -> None:
 
 async def _export(request: web.Request, fmt: _Format) -> web.StreamResponse:
     await require_staff(request, *READERS)
-    _check_names(request.query, FILTER_PARAMETERS)
+    check_names(request.query, FILTER_PARAMETERS)
     where = parse_filter(request.query)
     engine = request.app[STORE].engine
-    scan = await _read(queries_audit.start_scan, engine, where)
+    scan = await read_index(queries_audit.start_scan, engine, where)
 
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     organisation = re.sub(r"[^A-Za-z0-9_-]", "", request.app[CONFIG].organisation) or "node"
@@ -499,7 +511,7 @@ async def _export(request: web.Request, fmt: _Format) -> web.StreamResponse:
     response.enable_chunked_encoding()
     # The first page is read before the headers go out, so a database that cannot be read
     # still answers with a JSON error instead of a cut-off download.
-    page = await _read(_formatted_page, engine, scan, 0, fmt.row)
+    page = await read_index(_formatted_page, engine, scan, 0, fmt.row)
     pending: asyncio.Future[_Page] | None = None
     written = 0
     await response.prepare(request)
@@ -583,12 +595,12 @@ def encode_subject(scope: SuspensionScope, subject: object) -> tuple[str, bytes]
     if not isinstance(subject, str) or not subject:
         raise BadRequest("subject must be a non-empty string", field="subject")
     if scope in (SuspensionScope.listing, SuspensionScope.licence):
-        shown = _hex32(subject, "subject")
+        shown = parse_hex32(subject, "subject")
         return shown, bytes.fromhex(shown[2:])
     if scope is SuspensionScope.provider:
         shown = _address(subject, "subject")
         return shown, bytes(12) + bytes.fromhex(shown[2:])
-    code = _exchange(subject, "subject")
+    code = parse_exchange(subject, "subject")
     return code, exchange_code(code).ljust(32, b"\0")
 
 
@@ -652,7 +664,7 @@ def parse_legal_basis(body: Mapping[str, Any]) -> bytes:
         return bytes(keccak(text=text))
     if not isinstance(digest, str):
         raise BadRequest("not a 32-byte hash (0x and 64 hex digits)", field="legal_basis_hash")
-    return bytes.fromhex(_hex32(digest, "legal_basis_hash")[2:])
+    return bytes.fromhex(parse_hex32(digest, "legal_basis_hash")[2:])
 
 
 def parse_request_id(body: Mapping[str, Any], header_request_id: str | None) -> str:
@@ -689,7 +701,7 @@ async def _oversight(request: web.Request, action: str) -> web.Response:
     regulator_node(request)
     body = await json_body(request)
     order = parse_oversight(action, body, request.headers.get(IDEMPOTENCY_HEADER))
-    return _json(await send_oversight(request, user, order))
+    return json_response(await send_oversight(request, user, order))
 
 
 def regulator_node(request: web.Request) -> None:

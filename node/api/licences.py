@@ -27,22 +27,21 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from node.api.audit import (
-    DEFAULT_LIMIT,
     IDEMPOTENCY_HEADER,
-    MAX_LIMIT,
     OFFICERS,
     OVERSIGHT,
     READERS,
-    _check_names,
-    _exchange,
-    _hex32,
-    _json,
-    _read,
-    _single,
+    check_names,
+    json_response,
+    parse_exchange,
+    parse_hex32,
     parse_legal_basis,
+    parse_limit,
     parse_reason_code,
     parse_request_id,
     parse_time,
+    query_value,
+    read_index,
     regulator_node,
 )
 from node.api.errors import ApiError, BadRequest, NotFound, Unavailable
@@ -77,7 +76,6 @@ log = logging.getLogger("onelist.node.api.licences")
 #: Query parameters the licence list reads (none repeats).
 LICENCE_FILTERS = ("listing", "exchange", "state", "expiring_before")
 _PAGE = ("cursor", "limit")
-_INT = re.compile(r"\d{1,19}")
 _CURSOR = re.compile(r"(\d{1,19})\.(0x[0-9a-f]{64})")
 
 
@@ -104,16 +102,16 @@ def decode_licence_cursor(text: str) -> LicencePosition:
 
 def parse_licence_filter(query: MultiMapping[str], now: int) -> LicenceFilter:
     """The licence list's filters; 400 naming the parameter that is wrong."""
-    listing = _single(query, "listing")
-    exchange = _single(query, "exchange")
-    state = _single(query, "state")
+    listing = query_value(query, "listing")
+    exchange = query_value(query, "exchange")
+    state = query_value(query, "state")
     if state is not None and state not in LICENCE_STATES:
         raise BadRequest(f"state is one of {', '.join(LICENCE_STATES)}", field="state")
-    before = _single(query, "expiring_before")
+    before = query_value(query, "expiring_before")
     return LicenceFilter(
         now=now,
-        listing=None if listing is None else _hex32(listing, "listing"),
-        exchange=None if exchange is None else _exchange(exchange, "exchange"),
+        listing=None if listing is None else parse_hex32(listing, "listing"),
+        exchange=None if exchange is None else parse_exchange(exchange, "exchange"),
         state=state,
         expiring_before=(
             None if before is None else parse_time(before, "expiring_before", upper=False)
@@ -122,15 +120,9 @@ def parse_licence_filter(query: MultiMapping[str], now: int) -> LicenceFilter:
 
 
 def parse_licence_page(query: MultiMapping[str]) -> tuple[LicencePosition | None, int]:
-    """The cursor and the page size (1 to MAX_LIMIT, default DEFAULT_LIMIT), as the trail's."""
-    cursor = _single(query, "cursor")
-    limit_text = _single(query, "limit")
-    limit = DEFAULT_LIMIT
-    if limit_text is not None:
-        if not _INT.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
-            raise BadRequest(f"limit is a whole number from 1 to {MAX_LIMIT}", field="limit")
-        limit = int(limit_text)
-    return (None if cursor is None else decode_licence_cursor(cursor)), limit
+    """The cursor and the page size (the trail's :func:`~node.api.audit.parse_limit`)."""
+    cursor = query_value(query, "cursor")
+    return (None if cursor is None else decode_licence_cursor(cursor)), parse_limit(query)
 
 
 def licence_state(row: Mapping[str, Any], now: int) -> str:
@@ -179,7 +171,9 @@ async def read_licence_page(
     where = parse_licence_filter(query, now)
     after, limit = parse_licence_page(query)
     engine = request.app[STORE].engine
-    rows = await _read(queries_licences.read_licences, engine, where, after=after, limit=limit + 1)
+    rows = await read_index(
+        queries_licences.read_licences, engine, where, after=after, limit=limit + 1
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
@@ -195,9 +189,11 @@ async def list_licences(request: web.Request) -> web.Response:
     """``GET /audit/licences``: one page of licences in grant order and the next page's
     cursor (null on the last page)."""
     await require_staff(request, *READERS)
-    _check_names(request.query, dict.fromkeys((*LICENCE_FILTERS, *_PAGE), False))
+    check_names(request.query, dict.fromkeys((*LICENCE_FILTERS, *_PAGE), False))
     rows, cursor, now = await read_licence_page(request, request.query)
-    return _json({"licences": [licence_json(row, now) for row in rows], "next_cursor": cursor})
+    return json_response(
+        {"licences": [licence_json(row, now) for row in rows], "next_cursor": cursor}
+    )
 
 
 # ----------------------------------------------------------------------------- revoking
@@ -271,8 +267,8 @@ def _revocation_refusal(exc: TransactionReverted) -> ApiError:
 async def find_licence(request: web.Request, licence_id: str) -> dict[str, Any]:
     """The indexed licence ``licence_id`` names (400 if it is not an id); 404 if the index holds
     none."""
-    shown = _hex32(licence_id, "licence_id")
-    row = await _read(queries_licences.read_licence, request.app[STORE].engine, shown)
+    shown = parse_hex32(licence_id, "licence_id")
+    row = await read_index(queries_licences.read_licence, request.app[STORE].engine, shown)
     if row is None:
         raise NotFound(f"no licence {shown} in this node's index", code="unknown_licence")
     return row
@@ -324,10 +320,10 @@ async def revoke(request: web.Request) -> web.Response:
     user = await require_staff(request, *OFFICERS)
     regulator_node(request)
     body = await json_body(request)
-    licence_id = _hex32(request.match_info["licence_id"], "licence_id")
+    licence_id = parse_hex32(request.match_info["licence_id"], "licence_id")
     order = parse_revocation(licence_id, body, request.headers.get(IDEMPOTENCY_HEADER))
     row = await find_licence(request, licence_id)
-    return _json(await send_revocation(request, user, order, row))
+    return json_response(await send_revocation(request, user, order, row))
 
 
 def add_routes(app: web.Application) -> None:
