@@ -584,7 +584,7 @@ def test_the_same_acceptance_cannot_be_granted_twice(
 
 def test_an_expired_acceptance_is_refused(world: ConsortiumClient, actors: Actors) -> None:
     listing_id, rec = listed(world, actors)
-    deadline = world.now() + 60
+    deadline = world.deadline(60)
     terms = terms_for(world, listing_id, rec, actors, deadline=deadline)
     acceptance = world.sign_acceptance(actors.licensee.key, terms)
     increase_time(world.w3, 120)
@@ -860,7 +860,7 @@ def test_terminate_with_a_missing_signature_is_refused(
 
 def test_an_expired_termination_is_refused(world: ConsortiumClient, actors: Actors) -> None:
     _, terms, rec, _ = granted(world, actors)
-    deadline = world.now() + 60
+    deadline = world.deadline(60)
     provider_sig = world.sign_termination(actors.provider.key, world.licence_id(terms), deadline)
     licensee_sig = world.sign_termination(actors.licensee.key, world.licence_id(terms), deadline)
     increase_time(world.w3, 120)

@@ -603,7 +603,7 @@ def test_a_version_signature_used_twice_is_refused(world: ConsortiumClient, acto
 
 def test_an_expired_listing_signature_is_refused(world: ConsortiumClient, actors: Actors) -> None:
     rec = record(actors.provider)
-    deadline = world.now() + 60
+    deadline = world.deadline(60)
     signature = _sign(world, actors.provider.key, rec, CATALOGUE, deadline)
     increase_time(world.w3, 120)
     with reverts("ListingRegistryExpiredSignature", deadline=deadline) as caught:
@@ -613,7 +613,7 @@ def test_an_expired_listing_signature_is_refused(world: ConsortiumClient, actors
 
 def test_an_expired_version_signature_is_refused(world: ConsortiumClient, actors: Actors) -> None:
     listing_id, rec = listed(world, actors)
-    deadline = world.now() + 60
+    deadline = world.deadline(60)
     increase_time(world.w3, 120)
     with reverts("ListingRegistryExpiredSignature", deadline=deadline):
         publish(world, actors, listing_id, rec, version(rec, 2), deadline=deadline)

@@ -322,7 +322,7 @@ def test_only_a_suspension_in_force_is_reinstated(
         suspend(world, actors.regulator, scope, subject)
         reinstate(world, actors.regulator, scope, subject)
     elif history == "lapsed":
-        suspend(world, actors.regulator, scope, subject, world.now() + 100)
+        suspend(world, actors.regulator, scope, subject, world.deadline(100))
         increase_time(w3, 200)
     with reverts("OversightNotSuspended", scope=scope, subject=subject):
         reinstate(world, actors.regulator, scope, subject)
@@ -333,7 +333,7 @@ def test_a_timed_suspension_is_in_force_until_it_ends(
     world: ConsortiumClient, w3: Web3, actors: Actors, market: Market, scope: int
 ) -> None:
     subject = market.subject(scope)
-    until = world.now() + 100
+    until = world.deadline(100)
     receipt = suspend(world, actors.regulator, scope, subject, until)
     assert emitted(world, receipt, "Suspended")["until"] == until
     assert state(world, scope, subject) == (True, until)
@@ -367,7 +367,7 @@ def test_a_suspension_at_every_scope_blocks_grants_until_it_is_lifted(
         PROVIDER: provider_subject(actors.provider.address),
         GRANTING: exchange_subject("ZJ"),
     }[scope]
-    until = 0 if ending == "reinstated" else world.now() + 100
+    until = 0 if ending == "reinstated" else world.deadline(100)
     suspend(world, actors.regulator, scope, subject, until)
 
     in_force = until or INDEFINITE
@@ -423,7 +423,7 @@ def test_a_suspended_licence_is_not_in_force(
 ) -> None:
     licence_id = market.licence()
     in_force = world.licences.functions.inForce
-    until = 0 if ending == "reinstated" else world.now() + 100
+    until = 0 if ending == "reinstated" else world.deadline(100)
     suspend(world, actors.regulator, LICENCE, licence_id, until)
     assert not in_force(licence_id).call()
     assert world.licences.functions.licenceState(licence_id).call()[4] == (until or INDEFINITE)
