@@ -27,7 +27,7 @@ from node.api.audit import (
     read_events,
     send_oversight,
 )
-from node.api.errors import ApiError, BadRequest, NotFound
+from node.api.errors import BadRequest, NotFound
 from node.api.keys import CONFIG
 from node.api.staff_auth import StaffUser
 from node.store.queries_audit import AuditRow
@@ -35,6 +35,7 @@ from node.web import staff_forms, views
 from node.web.params import pagination
 from node.web.render import PREFIX, language, render
 from node.web.staff.access import EXPLORER, may_read_audit, may_suspend
+from node.web.staff.outcome import outcome_page, send, tx_href
 from node.web.staff.session import checked_form, page_user, staff_page, token_for
 from onelist.codes import ReasonCode
 
@@ -252,29 +253,21 @@ async def oversight_send(request: web.Request) -> web.StreamResponse:
     action = _action(request)
     form = await checked_form(request, user)
     order = _order(action, form)
-    outcome: dict[str, Any] | None = None
-    error: ApiError | None = None
-    try:
-        outcome = await send_oversight(request, user, order)
-    except ApiError as exc:
-        if exc.status == 400:
-            raise
-        error = exc
+    outcome, error = await send(send_oversight(request, user, order))
     subject_href = f"{PREFIX}/listings/{order.subject}" if order.scope.name == "listing" else None
-    return await render(
+    return await outcome_page(
         request,
         "staff/oversight_outcome.html",
         {
             "action": action,
             "order": order,
             "outcome": outcome,
-            "error": error,
             "subject_href": subject_href,
             "tx_href": None
             if outcome is None or outcome["block"] is None
-            else f"{EXPLORER}/tx/{outcome['tx_hash']}?{urlencode({'block': outcome['block']})}",
+            else tx_href(outcome["tx_hash"], outcome["block"]),
         },
-        status=200 if error is None else error.status,
+        error,
     )
 
 

@@ -10,18 +10,18 @@ sends once) and the same refusals (the contract's error with 409 or 422).
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node.api.errors import ApiError, NotFound
+from node.api.errors import NotFound
 from node.api.staff import grant, read_licence_requests
 from node.api.staff_auth import StaffUser
 from node.store.schema_submissions import LICENCE_REQUEST_STATUSES
 from node.web import staff_forms, views
 from node.web.render import PREFIX, language, render
-from node.web.staff.access import EXPLORER, LICENCE_REQUESTS, may_read_audit, may_review
+from node.web.staff.access import LICENCE_REQUESTS, may_review
+from node.web.staff.outcome import mined_tx_href, outcome_page, send
 from node.web.staff.session import checked_form, page_user, staff_page, token_for
 
 __all__ = ["add_routes"]
@@ -75,30 +75,21 @@ async def grant_page(request: web.Request) -> web.StreamResponse:
         raise NotFound(f"no licence request {text!r}")
     form = await checked_form(request, user)
     staff_forms.settled(form)
-    outcome: dict[str, Any] | None = None
-    error: ApiError | None = None
-    try:
-        outcome = await grant(request, user, {"licence_request_id": int(text)})
-    except ApiError as exc:
-        if exc.status in (400, 404):
-            raise
-        error = exc
-    tx_href = None  # the explorer's page of the transaction, for a user who may open it
-    if outcome is not None and outcome["block_number"] is not None and may_read_audit(user.roles):
-        tx_href = f"{EXPLORER}/tx/{outcome['tx_hash']}?block={outcome['block_number']}"
-    return await render(
+    outcome, error = await send(
+        grant(request, user, {"licence_request_id": int(text)}), passed_on=(400, 404)
+    )
+    return await outcome_page(
         request,
         "staff/licence_outcome.html",
         {
             "request_id": int(text),
             "outcome": outcome,
-            "error": error,
-            "tx_href": tx_href,
+            "tx_href": mined_tx_href(user, outcome),
             "listing_href": None
             if outcome is None
             else f"{PREFIX}/listings/{outcome['listing_id'].lower()}",
         },
-        status=200 if error is None else error.status,
+        error,
     )
 
 

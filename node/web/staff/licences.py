@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from node.api.errors import ApiError
 from node.api.keys import CONFIG
 from node.api.licences import (
     LICENCE_FILTERS,
@@ -33,6 +32,7 @@ from node.web import staff_forms
 from node.web.params import pagination
 from node.web.render import PREFIX, render
 from node.web.staff.access import EXPLORER, may_read_audit, may_suspend
+from node.web.staff.outcome import outcome_page, send, tx_href
 from node.web.staff.session import checked_form, page_user, staff_page, token_for
 from onelist.codes import ReasonCode
 
@@ -161,28 +161,18 @@ async def revoke_send(request: web.Request) -> web.StreamResponse:
     user = await _officer(request)
     form = await checked_form(request, user)
     order, row = await _order(request, form)
-    outcome: dict[str, Any] | None = None
-    error: ApiError | None = None
-    try:
-        outcome = await send_revocation(request, user, order, row)
-    except ApiError as exc:
-        if exc.status == 400:
-            raise
-        error = exc
-    return await render(
+    outcome, error = await send(send_revocation(request, user, order, row))
+    return await outcome_page(
         request,
         "staff/licence_revoke_outcome.html",
         {
             "order": order,
             "outcome": outcome,
-            "error": error,
             "listing_href": f"{PREFIX}/listings/{row['listing_id']}",
             "list_href": f"{LICENCES}?{urlencode({'listing': row['listing_id']})}",
-            "tx_href": None
-            if outcome is None
-            else f"{EXPLORER}/tx/{outcome['tx_hash']}?{urlencode({'block': outcome['block']})}",
+            "tx_href": None if outcome is None else tx_href(outcome["tx_hash"], outcome["block"]),
         },
-        status=200 if error is None else error.status,
+        error,
     )
 
 

@@ -9,16 +9,14 @@ again when sending; the sending is the API's (:func:`node.api.staff.register`: t
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from node.api.errors import ApiError
 from node.api.staff import parse_registration, register
 from node.api.staff_auth import StaffUser
 from node.web import staff_forms
 from node.web.render import render
-from node.web.staff.access import EXPLORER, PARTICIPANTS, may_read_audit, may_register
+from node.web.staff.access import PARTICIPANTS, may_register
+from node.web.staff.outcome import mined_tx_href, outcome_page, send
 from node.web.staff.session import checked_form, page_user, staff_page, token_for
 from onelist.codes import ParticipantRole
 
@@ -65,22 +63,16 @@ async def participant_send(request: web.Request) -> web.StreamResponse:
     form = await checked_form(request, user)
     body = staff_forms.registration_body(form)
     registration = parse_registration(body)  # a 400 page naming the field, before sending
-    outcome: dict[str, Any] | None = None
-    error: ApiError | None = None
-    try:
-        outcome = await register(request, user, body)
-    except ApiError as exc:
-        if exc.status == 400:
-            raise
-        error = exc
-    tx_href = None  # the explorer's page of the transaction, for a user who may open it
-    if outcome is not None and outcome["block_number"] is not None and may_read_audit(user.roles):
-        tx_href = f"{EXPLORER}/tx/{outcome['tx_hash']}?block={outcome['block_number']}"
-    return await render(
+    outcome, error = await send(register(request, user, body))
+    return await outcome_page(
         request,
         "staff/participant_outcome.html",
-        {"registration": registration, "outcome": outcome, "error": error, "tx_href": tx_href},
-        status=200 if error is None else error.status,
+        {
+            "registration": registration,
+            "outcome": outcome,
+            "tx_href": mined_tx_href(user, outcome),
+        },
+        error,
     )
 
 
