@@ -13,10 +13,9 @@ paths; ``/`` leads to the catalogue.
 
 from __future__ import annotations
 
-import importlib
-
 from aiohttp import web
 
+from node.api.routes import import_areas
 from node.web.render import (
     PREFIX,
     ContextProvider,
@@ -63,13 +62,7 @@ def register_pages(app: web.Application) -> None:
     add_static_route(app)
     app.router.add_get("/", _home)
     app.router.add_get(PREFIX, _home)
-    for name in PAGE_AREAS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # an area not written yet
-                continue
-            raise
+    for module in import_areas(PAGE_AREAS):
         add_routes = getattr(module, "add_routes", None)
         if add_routes is not None:  # None: a package whose routes are not written yet
             add_routes(app)
