@@ -104,37 +104,32 @@ async def disclosure(request: web.Request) -> web.StreamResponse:
     t = i18n.translator(lang)
     names = _exchange_names(exchanges)
     empty = t("disclosure.empty")
-    svg = {
-        "by_listing": charts.bar_chart(
-            views.listing_bars(found["by_listing"]),
-            title=t("disclosure.by_listing") + " · " + t("disclosure.chart.revenue"),
-            show=formats.yuan,
-            empty=empty,
-        ),
-        "by_home": charts.bar_chart(
+    revenue_charts = {  # name (also its heading's message): how it is drawn, its bars
+        "by_listing": (charts.bar_chart, views.listing_bars(found["by_listing"])),
+        "by_home": (
+            charts.bar_chart,
             views.exchange_bars(found["by_home_exchange"], names, lang),
-            title=t("disclosure.by_home") + " · " + t("disclosure.chart.revenue"),
-            show=formats.yuan,
-            empty=empty,
         ),
-        "by_granting": charts.bar_chart(
+        "by_granting": (
+            charts.bar_chart,
             views.exchange_bars(found["by_granting_exchange"], names, lang),
-            title=t("disclosure.by_granting") + " · " + t("disclosure.chart.revenue"),
-            show=formats.yuan,
-            empty=empty,
         ),
-        "by_month": charts.column_chart(
-            views.month_bars(found["by_month"]),
-            title=t("disclosure.by_month") + " · " + t("disclosure.chart.revenue"),
-            show=formats.yuan,
-            empty=empty,
-        ),
-        "by_month_licences": charts.column_chart(
-            views.month_bars(found["by_month"], "licences"),
-            title=t("disclosure.by_month") + " · " + t("disclosure.chart.licences"),
-            empty=empty,
-        ),
+        "by_month": (charts.column_chart, views.month_bars(found["by_month"])),
     }
+    svg = {
+        name: draw(
+            bars,
+            title=t("disclosure." + name) + " · " + t("disclosure.chart.revenue"),
+            show=formats.yuan,
+            empty=empty,
+        )
+        for name, (draw, bars) in revenue_charts.items()
+    }
+    svg["by_month_licences"] = charts.column_chart(
+        views.month_bars(found["by_month"], "licences"),
+        title=t("disclosure.by_month") + " · " + t("disclosure.chart.licences"),
+        empty=empty,
+    )
     context = {
         "report": found,
         "charts": {name: markup(drawn) for name, drawn in svg.items()},
