@@ -819,3 +819,26 @@ def test_a_database_error_in_a_catalogue_read_is_a_store_error(tmp_path: Path) -
     with pytest.raises(StoreError, match="no such table"):
         queries.search(engine, queries.Search(words=query_words("交通")))
     engine.dispose()
+
+
+def test_a_listing_page_read_on_the_event_loop_fails_as_the_store_and_then_reconnects(
+    tmp_path: Path,
+) -> None:
+    """On SQLite a listing page not kept is read on the event loop (catalogue._LoopReader):
+    its database errors still come out as the store's, and the next read opens a connection
+    anew."""
+    engine = open_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    upgrade(engine)
+    here = catalogue_api._LoopReader(engine)
+    missing = "0x" + "00" * 32
+    assert here.serves
+    assert here.run(lambda c: catalogue_api.listing_result(c, missing, 0)) is None
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE listings RENAME TO listings_gone"))
+    with pytest.raises(StoreError, match="no such table"):
+        here.run(lambda c: catalogue_api.listing_result(c, missing, 0))
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE listings_gone RENAME TO listings"))
+    assert here.run(lambda c: catalogue_api.listing_result(c, missing, 0)) is None
+    here.close()
+    engine.dispose()
