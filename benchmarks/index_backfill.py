@@ -312,6 +312,15 @@ def run_backfill_child(
 
 
 def _child(code: str, args: dict[str, Any]) -> dict[str, Any]:
+    result = _run_child(code, args)
+    if "error" not in result:
+        result["events_per_s"] = result["events"] / result["wall_seconds"]
+    return result
+
+
+def _run_child(code: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter with ``args`` as JSON; its last stdout line is the
+    result, or ``{"error": …}`` when it fails or runs out of time."""
     try:
         done = subprocess.run(
             [sys.executable, "-c", code, json.dumps(args)],
@@ -326,7 +335,6 @@ def _child(code: str, args: dict[str, Any]) -> dict[str, Any]:
     if done.returncode != 0:
         return {"error": f"exit code {done.returncode}: {_tail(done.stderr)}"}
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["events_per_s"] = result["events"] / result["wall_seconds"]
     return result
 
 
@@ -343,20 +351,9 @@ def measure_stages(
         "blocks": until - deployment.block + 1,
         "logs": logs,
     }
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _STAGES_CHILD, json.dumps(args)],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=repo_root(),
-            timeout=BACKFILL_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"no result within {BACKFILL_TIMEOUT_S} s"}
-    if done.returncode != 0:
-        return {"error": f"exit code {done.returncode}: {_tail(done.stderr)}"}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result = _run_child(_STAGES_CHILD, args)
+    if "error" in result:
+        return result
     per_event = result["cpu_us_per_event"]
     result["total_cpu_us_per_event"] = round(sum(per_event.values()), 1)
     return result

@@ -15,6 +15,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -52,6 +53,16 @@ def _drop_database(server: URL, database: URL) -> None:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database.database}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextlib.contextmanager
+def postgresql_database(server: URL, prefix: str = "onelist_test") -> Iterator[str]:
+    """A new PostgreSQL database (``<prefix>_<random>``) for one test, dropped afterwards."""
+    database = _create_database(server, prefix)
+    try:
+        yield database.render_as_string(hide_password=False)
+    finally:
+        _drop_database(server, database)
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,10 @@ response body checked against the OpenAPI document."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import re
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from eth_utils import keccak
 from jsonschema import Draft202012Validator
-from sqlalchemy import URL, create_engine, func, select, text
+from sqlalchemy import URL, func, select, text
 
 from node.api import catalogue as catalogue_api
 from node.api.app import create_app
@@ -38,6 +36,7 @@ from onelist.chain.connection import address_of, increase_time
 from onelist.chain.samples import DAY, sample_catalogue, sample_record, sample_terms
 from onelist.codes import DeliveryMode, exchange_code
 from onelist.records import record_tuple
+from tests.integration.db_fixtures import postgresql_database
 
 from .conftest import Consortium, caught_up, node_config
 
@@ -728,25 +727,11 @@ def test_every_route_is_documented_and_every_documented_route_exists(
 # ----------------------------------------------------------------------------- PostgreSQL
 
 
-@contextlib.contextmanager
-def postgresql_database(server: URL) -> Iterator[str]:
-    name = f"onelist_catalogue_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 async def test_search_on_postgresql(
     consortium: Consortium, world: World, api: Client, pg_server: URL, tmp_path: Path
 ) -> None:
     """The same searches answer the same on PostgreSQL."""
-    with postgresql_database(pg_server) as url:
+    with postgresql_database(pg_server, "onelist_catalogue") as url:
         config = node_config(consortium, tmp_path, database_url=url)
         async with TestClient(TestServer(create_app(config))) as pg:
             await caught_up(pg)

@@ -5,7 +5,6 @@ file or PostgreSQL database) and compares the result with a fresh rebuild from t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
 import random
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, Engine, create_engine, select, text
+from sqlalchemy import URL, Engine, create_engine, select
 from sqlalchemy.exc import DBAPIError
 
 from node.errors import ReorgBeyondWindow
@@ -27,25 +26,11 @@ from node.indexer.batch import Project
 from node.projections import project
 from node.service import open_store
 from node.store import IndexDigest, schema
+from tests.integration.db_fixtures import postgresql_database
 
 from .conftest import Consortium, poisoned, start_consortium
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@contextlib.contextmanager
-def postgresql_database(server: URL) -> Iterator[str]:
-    """A new PostgreSQL database, dropped afterwards."""
-    name = f"onelist_node_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -54,7 +39,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'index.db'}"
         return
-    with postgresql_database(request.getfixturevalue("pg_server")) as url:
+    with postgresql_database(request.getfixturevalue("pg_server"), "onelist_node") as url:
         yield url
 
 
@@ -211,7 +196,7 @@ def test_a_reorg_ends_equal_to_a_rebuild(
 def test_a_reorg_on_postgresql_ends_equal_to_a_rebuild(
     consortium: Consortium, tmp_path: Path, pg_server: URL
 ) -> None:
-    with postgresql_database(pg_server) as url:
+    with postgresql_database(pg_server, "onelist_node") as url:
         consortium.traffic(3)
         index(consortium, url)
         _reorg(consortium, 3)
