@@ -28,7 +28,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import IntEnum, IntFlag
@@ -44,6 +44,7 @@ from node.api.errors import BadRequest, NotFound
 from node.api.keys import ANSWERS, INDEXER, STORE
 from node.api.readers import Readers
 from node.store import queries_catalogue as queries
+from node.store.async_reads import PostgresPages
 from node.store.database import database_error
 from node.store.queries_catalogue import (
     SORTS,
@@ -346,15 +347,21 @@ class _Exchanges:
 
     def get(self, source: queries.Source) -> dict[str, dict[str, Any]]:
         engine = source.engine if isinstance(source, Connection) else source
-        now = time.monotonic()
+        found = self.kept(engine)
+        return found if found is not None else self.keep(engine, queries.exchanges(source))
+
+    def kept(self, engine: Engine) -> dict[str, dict[str, Any]] | None:
+        """The exchanges read less than :data:`EXCHANGES_TTL` ago, if any."""
         with self._lock:
             found = self._by_engine.get(id(engine))
-        if found is not None and found[0] > now:
-            return found[1]
-        rows = {row["code"]: row for row in queries.exchanges(source)}
+        return found[1] if found is not None and found[0] > time.monotonic() else None
+
+    def keep(self, engine: Engine, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Keep the exchanges just read (``queries.exchanges``' rows) for the next reads."""
+        by_code = {row["code"]: row for row in rows}
         with self._lock:
-            self._by_engine[id(engine)] = (now + EXCHANGES_TTL, rows)
-        return rows
+            self._by_engine[id(engine)] = (time.monotonic() + EXCHANGES_TTL, by_code)
+        return by_code
 
 
 _exchanges = _Exchanges()
@@ -705,6 +712,8 @@ class _LoopReader:
 EPOCHS = web.AppKey("catalogue_epochs", _Epochs)
 READERS = web.AppKey("catalogue_readers", Readers)
 LOOP_READER = web.AppKey("catalogue_loop_reader", _LoopReader)
+#: A PostgreSQL index's listing pages on the loop (None on SQLite).
+PG_PAGES: web.AppKey[PostgresPages | None] = web.AppKey("catalogue_pg_pages")
 
 
 def _query_key(query: MultiMapping[str]) -> tuple[tuple[str, str], ...]:
@@ -716,23 +725,16 @@ async def _answer(
     request: web.Request,
     key: tuple[Any, ...],
     now: int,
-    compute: Callable[[Connection], bytes | None],
-    *,
-    point: bool = False,
+    read: Callable[[], Awaitable[bytes | None]],
 ) -> bytes | None:
-    """The body for ``key``: kept from this epoch, or ``compute()``d by a reader
-    (node.api.readers; on the loop for a ``point`` read of a SQLite index) and kept (None, a
-    404, is not kept)."""
+    """The body for ``key``: kept from this epoch, or ``read()`` and kept (None, a 404, is
+    not kept)."""
     app = request.app
     epoch = await app[EPOCHS].at(app, now)
     answers = app[ANSWERS]
     body = answers.get(epoch, key)
     if body is None:
-        here = app[LOOP_READER]
-        if point and here.serves:
-            body = here.run(compute)
-        else:
-            body = await app[READERS].run(compute)
+        body = await read()
         if body is not None:
             answers.put(epoch, key, body)
     return body
@@ -748,22 +750,39 @@ async def search(request: web.Request) -> web.Response:
         wanted, fingerprint = search_request(query, now)
         return orjson.dumps(search_result(connection, wanted, fingerprint, now))
 
-    body = await _answer(request, ("search", _query_key(query)), now, run)
+    body = await _answer(
+        request, ("search", _query_key(query)), now, lambda: request.app[READERS].run(run)
+    )
     assert body is not None
     return _json(body)
 
 
 async def listing(request: web.Request) -> web.Response:
-    """``GET /listings/{listing_id}``."""
+    """``GET /listings/{listing_id}``: read by a reader thread, or, being a point read, on the
+    loop itself where that is cheaper (a SQLite index: :class:`_LoopReader`; PostgreSQL:
+    :class:`~node.store.async_reads.PostgresPages`)."""
     listing_id = check_listing_id(request.match_info["listing_id"])
     _known(request.query, ())
     now = int(time.time())
+    app = request.app
 
     def run(connection: Connection) -> bytes | None:
         found = listing_result(connection, listing_id, now)
         return None if found is None else orjson.dumps(found)
 
-    body = await _answer(request, ("listing", listing_id), now, run, point=True)
+    async def read() -> bytes | None:
+        pages = app[PG_PAGES]
+        if pages is not None:
+            page = await pages.listing_page(listing_id)
+            if page is None:
+                return None
+            engine = app[STORE].engine
+            exchanges = _exchanges.kept(engine) or _exchanges.keep(engine, await pages.exchanges())
+            return orjson.dumps(listing_json(page, exchanges, now))
+        here = app[LOOP_READER]
+        return here.run(run) if here.serves else await app[READERS].run(run)
+
+    body = await _answer(request, ("listing", listing_id), now, read)
     if body is None:
         raise NotFound("no such listing", field="listing_id")
     return _json(body)
@@ -802,12 +821,16 @@ async def _open_readers(app: web.Application) -> None:
     engine = app[STORE].engine
     app[READERS] = Readers(engine)
     app[LOOP_READER] = _LoopReader(engine)
+    app[PG_PAGES] = PostgresPages(engine.url) if engine.dialect.name == "postgresql" else None
 
 
 async def _close_readers(app: web.Application) -> None:
     # On shutdown, before cleanup closes the store.
     await asyncio.to_thread(app[READERS].close)
     app[LOOP_READER].close()
+    pages = app[PG_PAGES]
+    if pages is not None:
+        await pages.close()
 
 
 def add_routes(app: web.Application) -> None:

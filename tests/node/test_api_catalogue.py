@@ -727,10 +727,10 @@ def test_every_route_is_documented_and_every_documented_route_exists(
 # ----------------------------------------------------------------------------- PostgreSQL
 
 
-async def test_search_on_postgresql(
+async def test_search_and_listing_pages_on_postgresql(
     consortium: Consortium, world: World, api: Client, pg_server: URL, tmp_path: Path
 ) -> None:
-    """The same searches answer the same on PostgreSQL."""
+    """The same searches and listing pages answer the same on PostgreSQL."""
     with postgresql_database(pg_server, "onelist_catalogue") as url:
         config = node_config(consortium, tmp_path, database_url=url)
         async with TestClient(TestServer(create_app(config))) as pg:
@@ -745,6 +745,11 @@ async def test_search_on_postgresql(
                 assert await ids(pg, limit=2, **params) == await ids(api, limit=2, **params)
             first = await get(pg, "/listings", q="交通")
             assert first["items"][0]["title"] == "衡阳市交通出行数据"
+            # Listing pages are read on the loop (node.store.async_reads), the same pages.
+            for listing in world.listings.values():
+                path = f"/listings/{listing.id}"
+                assert await get(pg, path) == await get(api, path)
+            await get(pg, "/listings/0x" + "ab" * 32, 404)
             disclosure = await get(pg, "/disclosure")
             assert disclosure == await get(api, "/disclosure")
             with pg.app[STORE].engine.connect() as connection:
