@@ -207,6 +207,10 @@ def run_up(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
 
 
+#: Set in the environment of an `up` that --detach started.
+_DETACHED = "ONELIST_UP_DETACHED"
+
+
 def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
     deployment = consortium.start_chain()
     print(f"onelist consortium {consortium.state} ({args.chain}, data in {args.data_dir})")
@@ -236,7 +240,10 @@ def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
         }
     for line in summary_lines(consortium.plan, consortium.has_key, Path.cwd(), passwords):
         print(line)
-    print("ready      Ctrl-C stops everything; `onelist up` again resumes this state", flush=True)
+    # Detached (--detach started us in a session of our own), no terminal's Ctrl-C reaches us.
+    stopped_by = "`onelist down`" if os.environ.get(_DETACHED) else "Ctrl-C"
+    print(f"ready      {stopped_by} stops everything; `onelist up` again resumes this state")
+    sys.stdout.flush()
     while (failure := consortium.failure()) is None:
         time.sleep(0.5)
     print(f"onelist: {failure}\nonelist: stopping the rest", file=sys.stderr, flush=True)
@@ -261,7 +268,7 @@ def _run_detached(args: argparse.Namespace) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", _DETACHED: "1"},
         )
     deadline = time.monotonic() + 300
     while True:
@@ -272,7 +279,7 @@ def _run_detached(args: argparse.Namespace) -> int:
                 for path in sorted((data_dir / "nodes").glob("*/staff-passwords")):
                     for username, password in read_staff_passwords(path).items():
                         print(f"  {path.parent.name:<10} {username:<9} {password}")
-            print(f"detached   pid {process.pid}, output in {log_path}; `onelist down` stops it")
+            print(f"detached   pid {process.pid}, output in {log_path}")
             return 0
         if process.poll() is not None or time.monotonic() > deadline:
             print(text, end="", file=sys.stderr)

@@ -135,6 +135,7 @@ def test_up_runs_until_ctrl_c_resumes_and_detaches(tmp_path: Path) -> None:
     detached = onelist(*up_args(data, "--detach"))
     assert detached.returncode == 0, detached.stdout + detached.stderr
     assert "onelist consortium resumed" in detached.stdout
+    assert "`onelist down` stops everything" in detached.stdout and "Ctrl-C" not in detached.stdout
     urls = dict(READY_LINE.findall(detached.stdout))
     assert listing_ids(urls["ZJ"]) == listed
     again = onelist(*up_args(data))
