@@ -27,11 +27,21 @@ from sqlalchemy import URL
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 from node.store import queries_catalogue as queries
-from node.store.database import safe_url
-from node.store.errors import StoreError, StoreUnavailableError
+from node.store.database import refused_error, safe_url
+from node.store.errors import StoreUnavailableError
 from node.store.queries_catalogue import ListingPage
 
 __all__ = ["POOL_SIZE", "PostgresPages", "asyncpg_dsn"]
+
+#: Errors that mean the connection is gone, not that the statement was refused.
+_CONNECTION_LOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
 
 #: Connections the loop keeps: PostgreSQL answers on the other core while the loop goes on,
 #: so a few pages are read at once; more would only queue for the two cores.
@@ -120,23 +130,27 @@ class PostgresPages:
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        """A pooled connection; a failure to reach the server drops the pool (the next read
-        connects afresh) and comes out as the store's error."""
+        """A pooled connection. Not getting one at all (the server down, refusing us, or
+        without the database) is the store being unavailable, as is losing it during a
+        read; either drops the pool, so that the next read connects afresh. A statement the
+        server refuses is the store's error."""
         try:
             pool = await self._connected()
-            async with pool.acquire() as connection:
-                yield connection
-        except (
-            OSError,
-            TimeoutError,
-            asyncpg.InterfaceError,
-            asyncpg.PostgresConnectionError,
-            asyncpg.CannotConnectNowError,
-        ) as error:
+            connection = await pool.acquire()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            await self._forget()
+            raise self._unavailable(error) from None
+        try:
+            yield connection
+        except _CONNECTION_LOST as error:
             await self._forget()
             raise self._unavailable(error) from None
         except asyncpg.PostgresError as error:
-            raise StoreError(_first_line(error), where=safe_url(self.url)) from None
+            raise refused_error(_first_line(error), error, safe_url(self.url)) from None
+        finally:
+            # After _forget the pool is gone and so is the connection with it.
+            with contextlib.suppress(asyncpg.InterfaceError, OSError):
+                await pool.release(connection)
 
     def _unavailable(self, error: BaseException) -> StoreUnavailableError:
         detail = _first_line(error) or type(error).__name__

@@ -215,11 +215,21 @@ def database_error(error: exc.DBAPIError, engine: Engine) -> StoreError:
     """The :class:`StoreError` for a database error: unavailable, or the database's own words."""
     where = safe_url(engine.url)
     detail = _detail(error)
-    if "no such table" in detail or getattr(error.orig, "sqlstate", None) == "42P01":
+    if is_unavailable(error, engine.dialect.name) and not _no_table(detail, error.orig):
+        return StoreUnavailableError(f"database unavailable: {detail}", where=where)
+    return refused_error(detail, error.orig, where)
+
+
+def _no_table(detail: str, original: object) -> bool:
+    return "no such table" in detail or getattr(original, "sqlstate", None) == "42P01"
+
+
+def refused_error(detail: str, original: object, where: str) -> StoreError:
+    """The :class:`StoreError` for a statement the database refused (``original`` the driver's
+    exception, for its SQLSTATE): a missing table says the index is not migrated."""
+    if _no_table(detail, original):
         return StoreError(
             f"{detail}: the database is not migrated (run node.store.migrate.upgrade)",
             where=where,
         )
-    if is_unavailable(error, engine.dialect.name):
-        return StoreUnavailableError(f"database unavailable: {detail}", where=where)
     return StoreError(detail, where=where)

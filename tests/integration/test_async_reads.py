@@ -187,8 +187,24 @@ async def test_an_index_without_tables_is_a_store_error(pg_server: URL) -> None:
     with postgresql_database(pg_server, "onelist_async_reads") as url:
         pages = PostgresPages(make_url(url))
         try:
-            with pytest.raises(StoreError, match="listings") as refused:
+            with pytest.raises(StoreError, match=r"listings.*not migrated") as refused:
                 await pages.listing_page(LISTING)
             assert not isinstance(refused.value, StoreUnavailableError)
         finally:
             await pages.close()
+
+
+async def test_a_database_that_is_gone_is_unavailable(pg_server: URL) -> None:
+    """A database dropped under the node (or never created) is unavailable (503), not a
+    refused statement."""
+    with postgresql_database(pg_server, "onelist_async_reads") as url:
+        pages = PostgresPages(make_url(url))
+        with pytest.raises(StoreError):
+            await pages.listing_page(LISTING)  # connected: no tables yet
+    try:
+        with pytest.raises(StoreUnavailableError):  # its connection was closed with it
+            await pages.listing_page(LISTING)
+        with pytest.raises(StoreUnavailableError, match="does not exist"):
+            await pages.listing_page(LISTING)
+    finally:
+        await pages.close()
