@@ -10,13 +10,15 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from node.config import DEFAULT_DATA_DIR, NodeConfig, default_config, load_config
-from node.indexer.indexer import IndexerState
-from node.indexer.progress import ProgressReporter
-from node.service import open_node, open_store
-from node.store.index_lock import hold_index
+
+if TYPE_CHECKING:
+    from node.indexer.indexer import IndexerState
+
+# The node's libraries (SQLAlchemy, aiohttp, web3, the projections) are imported by the handlers
+# that use them: `onelist node …` then refuses a held index or a bad flag at once.
 
 log = logging.getLogger("onelist.node")
 
@@ -98,6 +100,8 @@ def _setup_logging() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from node.store.index_lock import hold_index
+
     _setup_logging()
     config = config_from(args)
     # Before anything else: a second indexer on this index refuses at once, naming the first.
@@ -145,6 +149,8 @@ def _stopping(sig: signal.Signals, stop: asyncio.Event) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from node.store.index_lock import hold_index
+
     _setup_logging()
     config = config_from(args)
     with hold_index(config.database_url, config.organisation):
@@ -152,6 +158,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _sync(config: NodeConfig, until: int | None) -> int:
+    from node.indexer.progress import ProgressReporter
+    from node.service import open_node
+
     async def main() -> IndexerState:
         progress = ProgressReporter()
         try:
@@ -170,6 +179,8 @@ def _sync(config: NodeConfig, until: int | None) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from node.service import open_store
+
     config = config_from(args)
     store = open_store(config.database_url)
     try:
@@ -212,10 +223,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from node.store.index_lock import hold_index
+
     _setup_logging()
     config = config_from(args)
     # One lock over the reset and the sync: no other indexer may write in between.
     with hold_index(config.database_url, config.organisation):
+        from node.service import open_store
+
         store = open_store(config.database_url)
         try:
             store.reset()
@@ -225,6 +240,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from node.service import open_node, open_store
+
     _setup_logging()
     config = config_from(args)
     store = open_store(config.database_url)

@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node.api.errors import ApiError
-from node.api.staff_auth import ROLES, add_staff_user
 from node.commands import config_from
 from node.config import DEFAULT_DATA_DIR
-from node.service import open_store
-from node.store.staff import list_users
 from onelist.errors import ConfigError
 
 ENV_PASSWORD = "ONELIST_USER_PASSWORD"
+
+#: ``node.api.staff_auth.ROLES`` (tests/unit/test_cli.py checks it), written out so that building
+#: the parser of `onelist node …` imports neither the API nor the store.
+ROLE_CHOICES = ("admin", "auditor", "regulator_officer", "reviewer")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         dest="roles",
         action="append",
         required=True,
-        choices=sorted(ROLES),
+        choices=ROLE_CHOICES,
         help="a role (repeat for several)",
     )
     add.add_argument("--password-file", type=Path, help="file holding the password")
@@ -105,6 +105,10 @@ def read_password(
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    from node.api.errors import ApiError
+    from node.api.staff_auth import add_staff_user
+    from node.service import open_store
+
     config = config_from(args)
     password = read_password(args.password_file)
     store = open_store(config.database_url)
@@ -119,6 +123,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
+    from node.service import open_store
+    from node.store.staff import list_users
+
     config = config_from(args)
     store = open_store(config.database_url)
     try:

@@ -21,7 +21,6 @@ from onelist.build.compiler import (
     compile_contracts,
     is_up_to_date,
 )
-from onelist.chain.connection import address_of, dev_private_keys
 from onelist.chain.launcher import BACKENDS, DEV_MNEMONIC, LocalChain
 
 
@@ -94,6 +93,8 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def run_chain(args: argparse.Namespace) -> int:
+    from onelist.chain.connection import address_of, dev_private_keys  # web3: not for `build`
+
     chain = LocalChain(args.backend, port=args.port, chain_id=args.chain_id, data_dir=args.data_dir)
     # SIGTERM stops the chain as cleanly as Ctrl-C does (anvil then dumps its state).
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
