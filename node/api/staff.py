@@ -70,7 +70,9 @@ __all__ = [
     "Registration",
     "add_routes",
     "approve",
+    "find_licence_request",
     "grant",
+    "parse_reason",
     "parse_registration",
     "read_licence_requests",
     "read_queue",
@@ -78,6 +80,7 @@ __all__ = [
     "record_from_row",
     "register",
     "reject",
+    "reject_licence",
 ]
 
 log = logging.getLogger("onelist.node.api.staff")
@@ -293,7 +296,9 @@ def _query_int(
     return int(text)
 
 
-def _reason(body: Mapping[str, Any]) -> str:
+def parse_reason(body: Mapping[str, Any]) -> str:
+    """A rejection's reason, ``body``'s {reason}: required, at most :data:`MAX_REASON`
+    characters, stripped; a 400 naming ``reason`` otherwise (the staff pages check it too)."""
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         raise BadRequest("a reason is required", field="reason")
@@ -548,7 +553,7 @@ async def reject(
     """Reject a submission with ``body``'s reason (final); 409 once its listing transaction
     was sent. The staff pages call it too."""
     _exchange_node(request)
-    reason = _reason(body)
+    reason = parse_reason(body)
     async with _desk(request).lock(f"submission:{submission_id}"):
         sub = await _get_submission(request, submission_id)
         sent = await asyncio.to_thread(
@@ -790,16 +795,47 @@ async def list_licence_requests(request: web.Request) -> web.Response:
 
 async def reject_licence_request(request: web.Request) -> web.Response:
     """``POST /staff/licence-requests/{id}/reject`` {reason}: no settlement, no grant."""
-    await require_staff(request, "reviewer")
+    user = await require_staff(request, "reviewer")
     _exchange_node(request)
     request_id = _path_id(request)
-    reason = _reason(await json_body(request))
-    store = submissions_store
-    engine = _engine(request)
-    found = await asyncio.to_thread(store.get_licence_request, engine, request_id)
+    updated, _ = await reject_licence(request, user, request_id, await json_body(request))
+    return web.json_response(_licence_request_body(updated))
+
+
+async def find_licence_request(request: web.Request, request_id: int) -> LicenceRequest:
+    """The licence request ``request_id``; 404 when there is none (the staff pages read it
+    too)."""
+    found = await asyncio.to_thread(
+        submissions_store.get_licence_request, _engine(request), request_id
+    )
     if found is None:
         raise NotFound(f"no licence request {request_id}")
+    return found
+
+
+async def reject_licence(
+    request: web.Request,
+    user: StaffUser,
+    request_id: int,
+    body: Mapping[str, Any],
+    *,
+    once: bool = False,
+) -> tuple[LicenceRequest, bool]:
+    """Reject a licence request with ``body``'s reason (final: it can no longer be granted);
+    409 once its grant was sent or when it was granted. Returns the request and whether this
+    call recorded the rejection. With ``once`` a request already rejected is left as it is
+    (the staff pages: a confirmation sent twice records once); without it, as ``POST
+    /staff/licence-requests/{id}/reject`` does, the reason is recorded again."""
+    _exchange_node(request)
+    reason = parse_reason(body)
+    store = submissions_store
+    engine = _engine(request)
+    found = await find_licence_request(request, request_id)
     async with _desk(request).lock(f"licence:{found.licence_id.lower()}"):
+        if once:
+            current = await find_licence_request(request, request_id)
+            if current.status == "rejected":
+                return current, False
         sent = await asyncio.to_thread(
             staff_store.sent_transaction, engine, f"grant:{found.licence_id.lower()}"
         )
@@ -813,7 +849,8 @@ async def reject_licence_request(request: web.Request) -> web.Response:
             raise Conflict(exc.message) from None
     if updated is None:
         raise NotFound(f"no licence request {request_id}")
-    return web.json_response(_licence_request_body(updated))
+    log.info("%s rejected licence request %d", user.username, request_id)
+    return updated, True
 
 
 # --------------------------------------------------------------------------- the application

@@ -1,24 +1,38 @@
 """Licence requests on the review desk (an exchange's node, role reviewer): the licensees'
-signed requests, and the grant once the settlement is received off chain.
+signed requests, the grant once the settlement is received off chain, and the rejection of a
+request (form → confirmation → outcome).
 
 The queue is :func:`node.api.staff.read_licence_requests` and a grant is
 :func:`node.api.staff.grant` with ``{licence_request_id}``: the same checks (the terms against
 the listing's current record), the same ``grant:<licence id>`` idempotency key (granting twice
-sends once) and the same refusals (the contract's error with 409 or 422).
+sends once) and the same refusals (the contract's error with 409 or 422). A rejection is
+:func:`node.api.staff.reject_licence`, its reason checked by
+:func:`node.api.staff.parse_reason` at the confirmation and again when recorded; it is recorded
+once however often the confirmation is sent (``once``), and the licensee's own view of the
+request (``GET /licence-requests/{id}``) then shows it rejected with the reason.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node.api.errors import NotFound
-from node.api.staff import grant, read_licence_requests
+from node.api.errors import Conflict, NotFound
+from node.api.staff import (
+    MAX_REASON,
+    find_licence_request,
+    grant,
+    parse_reason,
+    read_licence_requests,
+    reject_licence,
+)
 from node.api.staff_auth import StaffUser
 from node.store.schema_submissions import LICENCE_REQUEST_STATUSES
-from node.web import staff_forms, views
+from node.store.submissions import LicenceRequest
+from node.web import i18n, staff_forms, views
 from node.web.render import PREFIX, language, render
 from node.web.staff.access import LICENCE_REQUESTS, may_review
 from node.web.staff.outcome import mined_tx_href, outcome_page, send
@@ -39,19 +53,11 @@ async def queue(request: web.Request) -> web.StreamResponse:
     user = await _reviewer(request)
     rows, next_before = await read_licence_requests(request, request.query)
     status = request.query.get("status", "pending")
-    lang = language(request)
     return await render(
         request,
         "staff/licence_requests.html",
         {
-            "requests": [
-                {
-                    "req": row,
-                    "details": views.licence_terms(row.terms, lang),
-                    "listing_href": f"{PREFIX}/listings/{row.listing_id.lower()}",
-                }
-                for row in rows
-            ],
+            "requests": [_shown(request, row) for row in rows],
             "status": status,
             "statuses": (*LICENCE_REQUEST_STATUSES, "all"),
             "next_page": None
@@ -65,24 +71,45 @@ async def queue(request: web.Request) -> web.StreamResponse:
     )
 
 
+def _request_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not _ID.fullmatch(text):
+        raise NotFound(f"no licence request {text!r}")
+    return int(text)
+
+
+def _shown(request: web.Request, row: LicenceRequest) -> dict[str, Any]:
+    """A request as the pages show it: the row, its terms in the timeline's words, its
+    listing's page."""
+    return {
+        "req": row,
+        "details": views.licence_terms(row.terms, language(request)),
+        "listing_href": f"{PREFIX}/listings/{row.listing_id.lower()}",
+    }
+
+
 @staff_page
 async def grant_page(request: web.Request) -> web.StreamResponse:
     """``POST /web/desk/licence-requests/{id}/grant`` {settled=yes}: grant it on chain with
     the operator key and show the licence, or the contract's refusal with the API's status."""
     user = await _reviewer(request)
-    text = request.match_info["id"]
-    if not _ID.fullmatch(text):
-        raise NotFound(f"no licence request {text!r}")
+    request_id = _request_id(request)
     form = await checked_form(request, user)
     staff_forms.settled(form)
     outcome, error = await send(
-        grant(request, user, {"licence_request_id": int(text)}), passed_on=(400, 404)
+        grant(request, user, {"licence_request_id": request_id}), passed_on=(400, 404)
     )
+    # A refusal because the request was rejected is said in the page's words, with the reason.
+    rejected = None
+    if error is not None:
+        row = await find_licence_request(request, request_id)
+        rejected = row if row.status == "rejected" else None
     return await outcome_page(
         request,
         "staff/licence_outcome.html",
         {
-            "request_id": int(text),
+            "request_id": request_id,
+            "rejected": rejected,
             "outcome": outcome,
             "tx_href": mined_tx_href(user, outcome),
             "listing_href": None
@@ -93,6 +120,88 @@ async def grant_page(request: web.Request) -> web.StreamResponse:
     )
 
 
+def _pending(request: web.Request, row: LicenceRequest) -> None:
+    """409 page unless ``row`` still waits for a decision: only a pending request is
+    rejected (a granted one is on chain; a rejected one stays as it was recorded)."""
+    if row.status != "pending":
+        status = i18n.translate(language(request), "staff.licence_request." + row.status)
+        raise Conflict(
+            i18n.translate(
+                language(request), "staff.licences.not_pending", id=row.id, status=status
+            )
+        )
+
+
+@staff_page
+async def reject_form(request: web.Request) -> web.StreamResponse:
+    """``GET /web/desk/licence-requests/{id}/reject``: the request and the form."""
+    user = await _reviewer(request)
+    row = await find_licence_request(request, _request_id(request))
+    _pending(request, row)
+    return await render(
+        request,
+        "staff/licence_reject_form.html",
+        {
+            **_shown(request, row),
+            "max_reason": MAX_REASON,
+            "token": token_for(request, user),
+        },
+    )
+
+
+@staff_page
+async def reject_confirm(request: web.Request) -> web.StreamResponse:
+    """``POST /web/desk/licence-requests/{id}/reject/confirm`` {reason}: exactly what will be
+    recorded, as the API checked it, for a second look."""
+    user = await _reviewer(request)
+    request_id = _request_id(request)
+    form = await checked_form(request, user)
+    reason = parse_reason(staff_forms.reason_body(form))  # a 400 page naming ``reason``
+    row = await find_licence_request(request, request_id)
+    _pending(request, row)
+    return await render(
+        request,
+        "staff/licence_reject_confirm.html",
+        {
+            **_shown(request, row),
+            "reason": reason,
+            # Not the reason in the link: up to 1000 characters of Chinese would not fit a URL.
+            "edit_href": f"{LICENCE_REQUESTS}/{row.id}/reject",
+            "token": token_for(request, user),
+        },
+    )
+
+
+@staff_page
+async def reject_send(request: web.Request) -> web.StreamResponse:
+    """``POST /web/desk/licence-requests/{id}/reject`` {reason}: record the rejection and show
+    it; a second confirmation records nothing and shows the first."""
+    user = await _reviewer(request)
+    request_id = _request_id(request)
+    form = await checked_form(request, user)
+    body = staff_forms.reason_body(form)
+    parse_reason(body)  # a 400 page naming ``reason``, before anything is read
+    done, error = await send(
+        reject_licence(request, user, request_id, body, once=True), passed_on=(400, 404)
+    )
+    row, recorded = (
+        (await find_licence_request(request, request_id), False) if done is None else done
+    )
+    return await outcome_page(
+        request,
+        "staff/licence_reject_outcome.html",
+        {
+            **_shown(request, row),
+            "recorded": recorded,
+            "queue_href": f"{LICENCE_REQUESTS}?{urlencode({'status': row.status})}",
+        },
+        error,
+    )
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get(LICENCE_REQUESTS, queue)
     app.router.add_post(LICENCE_REQUESTS + "/{id}/grant", grant_page)
+    app.router.add_get(LICENCE_REQUESTS + "/{id}/reject", reject_form)
+    app.router.add_post(LICENCE_REQUESTS + "/{id}/reject/confirm", reject_confirm)
+    app.router.add_post(LICENCE_REQUESTS + "/{id}/reject", reject_send)

@@ -88,6 +88,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.licences.grant": ("授予许可", "Grant the licence"),
     "staff.licences.granted": ("许可已授予上链。", "The licence is granted on chain."),
     "staff.licences.back": ("返回许可申请", "Back to the licence requests"),
+    "staff.licences.request": ("许可申请", "Licence request"),
+    "staff.licences.reject": ("驳回", "Reject"),
+    "staff.licences.reject_title": ("驳回许可申请", "Reject a licence request"),
+    "staff.licences.reject_intro": (
+        "不授予许可：驳回只记录在本节点，不发送交易；驳回后该申请不能再授予。",
+        "No licence: a rejection is recorded on this node only, no transaction is sent; once "
+        "rejected, the request can no longer be granted.",
+    ),
+    "staff.licences.reason_hint": (
+        "必填，最多 {max} 字符。被许可方查看其申请时可以看到这一理由。",
+        "Required, at most {max} characters. The licensee sees it with its request.",
+    ),
+    "staff.licences.review": ("核对后驳回", "Review before rejecting"),
+    "staff.licences.confirm_title": ("确认将要记录的内容", "Confirm what will be recorded"),
+    "staff.licences.reject_warning": (
+        "确认后，该申请即被驳回，不能再授予，驳回不可撤回。",
+        "Once confirmed, the request is rejected for good: it can no longer be granted.",
+    ),
+    "staff.licences.recorded_note": (
+        "只记录在本节点的许可申请中，不上链；被许可方通过 GET /licence-requests 看到状态和理由。",
+        "Recorded in this node's licence requests only, nothing on chain; the licensee sees the "
+        "status and the reason through GET /licence-requests.",
+    ),
+    "staff.licences.new_status": ("新状态", "New status"),
+    "staff.licences.confirm_reject": ("确认驳回", "Confirm the rejection"),
+    "staff.licences.rejected": ("许可申请已驳回。", "The licence request is rejected."),
+    "staff.licences.already_rejected": (
+        "该申请此前已驳回，此次未再记录；以下是已记录的内容。",
+        "It was rejected before: nothing new was recorded. This is what is on record.",
+    ),
+    "staff.licences.rejected_at": ("驳回时间", "Rejected at"),
+    "staff.licences.not_pending": (
+        "许可申请 #{id} 的状态是“{status}”，只能驳回待授予的申请。",
+        "Licence request #{id} is “{status}”: only a pending request can be rejected.",
+    ),
+    "staff.licences.grant_refused_rejected": (
+        "许可申请 #{id} 已驳回，不能授予。驳回理由：{reason}",
+        "Licence request #{id} was rejected and cannot be granted. The reason: {reason}",
+    ),
     "staff.licence_request.pending": ("待授予", "Pending"),
     "staff.licence_request.granted": ("已授予", "Granted"),
     "staff.licence_request.rejected": ("已驳回", "Rejected"),
