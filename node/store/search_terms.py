@@ -65,18 +65,27 @@ _CJK_WORD = re.compile(f"[{_CJK}]+")
 _ASCII_WORD = re.compile("[a-z0-9]+")
 
 _jieba_lock = threading.Lock()
+_jieba_tokenizer: jieba.Tokenizer | None = None
 
 
-@functools.cache
 def _tokenizer() -> jieba.Tokenizer:
-    """jieba's tokenizer, its dictionary loaded once (lazily: importing this module is cheap)."""
-    with _jieba_lock:
-        import jieba
+    """jieba's tokenizer, its dictionary loaded once (lazily: importing this module is cheap).
 
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
-        return tokenizer
+    Built under the lock and checked again there, so threads that ask at once build it
+    exactly once (the later ones wait for the first); once built, no call takes the lock."""
+    global _jieba_tokenizer
+    tokenizer = _jieba_tokenizer
+    if tokenizer is None:
+        with _jieba_lock:
+            tokenizer = _jieba_tokenizer
+            if tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _jieba_tokenizer = tokenizer
+    return tokenizer
 
 
 def _normal(text: str) -> str:
