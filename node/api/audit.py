@@ -787,6 +787,7 @@ async def _start_sender(app: web.Application) -> None:
 def add_routes(app: web.Application) -> None:
     app[OVERSIGHT] = Oversight()
     app.on_startup.append(_start_sender)  # after cleanup_ctx: the store is open by then
+    app.on_cleanup.append(app[OVERSIGHT].close)  # its threads end, its connections close
     app.router.add_get("/audit/events", list_events)
     # No HEAD for the exports: it would read the whole trail to send nothing.
     app.router.add_get("/audit/export.csv", export_csv, allow_head=False)

@@ -38,10 +38,22 @@ log = logging.getLogger("onelist.node.api")
 
 @dataclass
 class SenderSlot:
-    """A sender (None until opened, or when it cannot be, with the reason)."""
+    """A sender (None until opened, or when it cannot be, with the reason). Opened at
+    start-up by :func:`open_sender`; closed at the application's clean-up by :meth:`close`
+    (``app.on_cleanup.append(slot.close)``), after the requests under way have finished."""
 
     sender: TransactionSender | None = None
     problem: str = "the node has not started"
+
+    async def close(self, app: web.Application) -> None:
+        """Close the sender, if one was opened: its threads end and its connections to the
+        chain close (an ``on_cleanup`` handler)."""
+        sender, self.sender = self.sender, None
+        if sender is None:
+            return
+        self.problem = "the node is stopping"
+        await sender.aclose()
+        log.info("the sender of %s is closed", sender.address)
 
 
 async def open_sender(

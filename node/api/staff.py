@@ -867,6 +867,7 @@ async def _start_sender(app: web.Application) -> None:
 def add_routes(app: web.Application) -> None:
     app[SENDER] = StaffDesk()
     app.on_startup.append(_start_sender)  # after cleanup_ctx: the store is open by then
+    app.on_cleanup.append(app[SENDER].close)  # its threads end, its connections close
     staff_auth.add_routes(app)
     app.router.add_get("/staff/submissions", list_submissions)
     app.router.add_get("/staff/submissions/{id}", submission_detail)

@@ -304,6 +304,11 @@ class _Heads:
         finally:
             self._waiters -= 1
 
+    def stop(self) -> None:
+        """End the poll, if one is running (the sender is closing)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
     async def _poll(self) -> None:
         while self._waiters:
             try:
@@ -340,6 +345,7 @@ class TransactionSender:
         self._engine = engine
         self._receipt_timeout = receipt_timeout
         self._client = client
+        self._owns_client = client is None  # connected by the sender, closed by it
         self._lock = asyncio.Lock()  # the nonce: held for signing, storing, broadcasting only
         self._keys = _KeyLocks()
         self._places = asyncio.Semaphore(max_in_flight)
@@ -363,9 +369,33 @@ class TransactionSender:
         return f"TransactionSender(address={self.address})"
 
     def close(self) -> None:
-        """Let the sender's threads go (they are idle between actions in any case)."""
+        """Let the sender's threads go (they are idle between actions in any case) and close
+        its connections to the chain; :meth:`aclose` also waits for the threads to end."""
         self._calls.shutdown(wait=False)
         self._signer.shutdown(wait=False)
+        self._disconnect()
+
+    async def aclose(self) -> None:
+        """Close the sender when its node stops: the head's poll ends, the threads finish
+        the calls under way and end (waited for outside the event loop), then the
+        connections to the chain close. The sender sends nothing afterwards."""
+        self._heads.stop()
+        for pool in (self._signer, self._calls):
+            await asyncio.to_thread(pool.shutdown, wait=True)
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        """Close the HTTP sessions web3 keeps for the chain (one per thread that called it),
+        when this sender connected (a client given to it is its giver's to close)."""
+        if self._client is None or not self._owns_client:
+            return
+        manager = getattr(self._client.w3.provider, "_request_session_manager", None)
+        if manager is None:
+            return
+        for _, session in manager.session_cache.items():
+            session.close()
+        manager.session_cache.clear()
+        manager.session_pool.shutdown(wait=False)
 
     # ----------------------------------------------------------------- the chain (sync, short)
 
