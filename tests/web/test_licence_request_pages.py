@@ -255,3 +255,15 @@ async def test_the_apis_own_reject_route_answers_as_before(nodes: Nodes) -> None
         "/staff/licences", json={"licence_request_id": request_id}, headers=headers
     )
     assert granted.status == 409 and "was rejected" in (await granted.json())["message"]
+
+
+async def test_the_rejection_pages_fit_a_phone(page: Page, nodes: Nodes) -> None:
+    created = await _requested(nodes, "web-licence-reject-phone")
+    request_id = created["request_id"]
+    await page.set_viewport_size({"width": 360, "height": 780})
+    await sign_in(page, nodes.sh, "alice", QUEUE)
+    await page.goto(nodes.sh.url(f"{QUEUE}/{request_id}/reject"))
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+    await page.goto(nodes.sh.url(QUEUE))
+    await _to_confirmation(page, request_id, REASON)  # the screenshot's page
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
