@@ -8,6 +8,8 @@ Choose the backend with ``ONELIST_TEST_CHAIN=ganache|anvil`` (default ganache).
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +35,62 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if CHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.chain)
+
+
+class HardhatCompile:
+    """``hardhat compile --force`` of the real contracts, started in the background as soon as the
+    session knows a ``hardhat`` test will run: its solc-js build (15-25 s of one core) overlaps
+    the tests before it instead of adding to the session."""
+
+    def __init__(self, root: Path) -> None:
+        # Open as long as the process runs: closed by stop().
+        self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(root / "node_modules" / ".bin" / "hardhat"), "compile", "--force", "--quiet"],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"},
+        )
+
+    def result(self, timeout: float = 900) -> tuple[int, str]:
+        """Wait for it; its exit code and output."""
+        code = self.process.wait(timeout=timeout)
+        self.output.seek(0)
+        return code, self.output.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.output.close()
+
+
+_hardhat: HardhatCompile | None = None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    global _hardhat
+    if session.config.option.collectonly:
+        return
+    if any(item.get_closest_marker("hardhat") for item in session.items):
+        _hardhat = HardhatCompile(_repo_root())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _hardhat is not None:
+        _hardhat.stop()
+
+
+@pytest.fixture(scope="session")
+def hardhat_compile(repo_root: Path) -> HardhatCompile:
+    """The background ``hardhat compile`` (started now if the session did not start it)."""
+    global _hardhat
+    if _hardhat is None:
+        _hardhat = HardhatCompile(repo_root)
+    return _hardhat
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,7 @@ from onelist.chain.connection import (
 from onelist.chain.launcher import BACKENDS, Backend, LocalChain, free_port, rpc_call
 from onelist.chain.revert import TransactionReverted
 from onelist.errors import ChainError, ToolchainError
+from tests.conftest import HardhatCompile
 
 FIXTURES = Path(__file__).resolve().parents[1] / "contracts" / "fixtures"
 PROBE = "ToolchainProbe"
@@ -205,22 +206,16 @@ def test_cli_build_prints_sizes(project: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def hardhat_build(repo_root: Path, artifacts: dict[str, Artifact]) -> Path:
-    """Run ``hardhat compile`` once per session on the real contracts; returns its artifacts dir."""
+def hardhat_build(
+    repo_root: Path, artifacts: dict[str, Artifact], hardhat_compile: HardhatCompile
+) -> Path:
+    """``hardhat compile --force`` of the real contracts, once per session (started in the
+    background when the session began: tests/conftest.py); returns its artifacts dir."""
     if not artifacts:
         pytest.skip("no contracts under contracts/ yet")
-    hardhat = repo_root / "node_modules" / ".bin" / "hardhat"
-    result = subprocess.run(
-        [str(hardhat), "compile", "--force", "--quiet"],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true"},
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Downloading compiler" not in result.stdout + result.stderr
+    code, output = hardhat_compile.result()
+    assert code == 0, output
+    assert "Downloading compiler" not in output
     return repo_root / "build" / "hardhat"
 
 
