@@ -19,16 +19,12 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from onelist.build.compiler import load_artifacts
-from onelist.chain.connection import connect, dev_private_keys
-from onelist.chain.deployment import Deployment, deploy, save_deployment
 from onelist.chain.founding import Founding, load_founding
 from onelist.chain.launcher import BACKENDS
 from onelist.errors import ConfigError
 from onelist.network.plan import DEFAULT_NODE_PORT, NodePlan
-from onelist.network.provision import read_staff_passwords
 from onelist.network.summary import summary_lines
 from onelist.network.supervisor import (
     LocalConsortium,
@@ -38,6 +34,12 @@ from onelist.network.supervisor import (
     stop_leftovers,
     wait_exited,
 )
+
+if TYPE_CHECKING:
+    from onelist.chain.deployment import Deployment
+
+# web3, eth-account and the node's store load in the handlers that use them: `down`, a refused
+# `up` and a deploy with a bad flag answer at once.
 
 DEFAULT_CONFIG = Path("config/consortium.example.toml")
 DEFAULT_DATA_DIR = Path(".onelist")
@@ -109,6 +111,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _deployer_key(args: argparse.Namespace) -> str:
     if args.dev_account is not None:
+        from onelist.chain.connection import dev_private_keys
+
         keys = dev_private_keys()
         if not 0 <= args.dev_account < len(keys):
             raise ConfigError(f"there are {len(keys)} development accounts", where="--dev-account")
@@ -137,6 +141,10 @@ def _print_deployment(deployment: Deployment, founding: Founding, url: str) -> N
 def run_deploy(args: argparse.Namespace) -> int:
     founding = load_founding(args.config)
     key = _deployer_key(args)
+    from onelist.build.compiler import load_artifacts
+    from onelist.chain.connection import connect
+    from onelist.chain.deployment import deploy, save_deployment
+
     w3 = connect(args.rpc, args.chain_id)
     deployment = deploy(w3, founding, key, load_artifacts())
     save_deployment(deployment, args.out)
@@ -234,6 +242,8 @@ def _run(consortium: LocalConsortium, args: argparse.Namespace) -> int:
             print(f"demo       {line}", flush=True)
     passwords = None
     if args.show_passwords:
+        from onelist.network.provision import read_staff_passwords
+
         passwords = {
             n.organisation: read_staff_passwords(n.staff_passwords_path)
             for n in consortium.plan.nodes
@@ -276,6 +286,8 @@ def _run_detached(args: argparse.Namespace) -> int:
         if any(line.startswith("ready ") for line in text.splitlines()):
             print(text, end="")
             if args.show_passwords:  # to this terminal only, never into the log
+                from onelist.network.provision import read_staff_passwords
+
                 for path in sorted((data_dir / "nodes").glob("*/staff-passwords")):
                     for username, password in read_staff_passwords(path).items():
                         print(f"  {path.parent.name:<10} {username:<9} {password}")

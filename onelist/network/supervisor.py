@@ -24,18 +24,21 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
-
-from web3 import Web3
+from typing import IO, TYPE_CHECKING
 
 from onelist.build.compiler import load_artifacts, repo_root
-from onelist.chain.connection import connect, dev_private_keys
-from onelist.chain.deployment import Deployment, deploy, load_deployment, save_deployment
 from onelist.chain.founding import Founding, load_founding
 from onelist.chain.launcher import Backend, LocalChain, die_with_parent, free_port
 from onelist.errors import ConfigError, ToolchainError
 from onelist.network.plan import NetworkPlan, NodePlan, node_ports, plan_network
-from onelist.network.provision import provision
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from onelist.chain.deployment import Deployment
+
+# web3, eth-account and the node's store load where the chain is started and the nodes' files
+# are written: `onelist down` and a refused `onelist up` need none of them.
 
 __all__ = [
     "CHILDREN_FILE",
@@ -204,6 +207,9 @@ class LocalConsortium:
 
     def start_chain(self) -> Deployment:
         """Start the chain; deploy the consortium unless the data folder's record is on it."""
+        from onelist.chain.connection import connect, dev_private_keys
+        from onelist.chain.deployment import deploy, load_deployment, save_deployment
+
         self.data_dir.mkdir(parents=True, exist_ok=True)
         artifacts = load_artifacts()
         self.chain.start()
@@ -237,6 +243,9 @@ class LocalConsortium:
     ) -> None:
         """Write every node's files, start the nodes and wait until each answers ``/ready``;
         :class:`NodeFailed` names the first that exits or is not ready within ``timeout``."""
+        from onelist.chain.connection import dev_private_keys
+        from onelist.network.provision import provision
+
         self.has_key = dict(provision(self.plan, dev_private_keys()))
         for node in self.nodes:
             node.start()

@@ -46,14 +46,17 @@ def test_the_role_choices_are_the_apis_roles() -> None:
         (["node", "sync"], ["sqlalchemy", "web3", "eth_account", "aiohttp", "jieba"]),
         (["node", "user", "list"], ["sqlalchemy", "web3", "eth_account", "aiohttp"]),
         (["build"], ["web3", "eth_account", "sqlalchemy"]),
+        (["down"], ["web3", "eth_account", "sqlalchemy", "aiohttp"]),
+        (["deploy", "--rpc", "x", "--dev-account", "0"], ["web3", "eth_account", "sqlalchemy"]),
         (["listing", "check", "m.json"], ["web3", "eth_account", "sqlalchemy", "aiohttp"]),
     ],
 )
 def test_building_a_commands_parser_imports_no_heavy_library(
     argv: list[str], heavy: list[str]
 ) -> None:
-    """`onelist node sync` refuses a held index, and `onelist --help`-like mistakes answer, at
-    once: the libraries that take a second to import load only in the handler that runs."""
+    """`onelist node sync` refuses a held index, `onelist down` finds nothing to stop and a bad
+    flag is named at once: the libraries that take a second to import load only in the handler
+    that needs them."""
     script = (
         "import sys\n"
         "from onelist.cli import build_parser\n"
