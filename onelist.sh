@@ -71,7 +71,9 @@ bootstrap_node() {
   command -v node >/dev/null || die "node not found (Node 20 or later is needed)"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
     say "installing npm packages (npm ci)"
-    quietly npm ci --prefix "$ROOT" --no-audit --no-fund
+    # --prefer-offline: tarballs already in npm's cache are not re-checked with the registry
+    # (package-lock.json pins each one's version and integrity hash, which npm ci verifies).
+    quietly npm ci --prefix "$ROOT" --no-audit --no-fund --prefer-offline
     touch "$stamp"
   fi
 }
