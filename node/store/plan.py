@@ -55,12 +55,45 @@ class Op:
         return (self.kind, self.table, tuple(self.key), tuple(self.values))
 
 
-@dataclass(slots=True)
 class Group:
-    """Operations of one shape on distinct rows (or barriers, in their order)."""
+    """Operations of one shape on distinct rows (or barriers, in their order).
 
-    shape: Shape
-    ops: list[Op] = field(default_factory=list)
+    :meth:`of_inserts` makes the group of a table a batch only inserts into, one shape, whose
+    operations are made only when asked for (the store draws its rows straight from the
+    changes; only a failing group's culprit search reads ``ops``)."""
+
+    __slots__ = ("_inserts", "_ops", "shape")
+
+    def __init__(self, shape: Shape, ops: list[Op] | None = None) -> None:
+        self.shape = shape
+        self._ops: list[Op] | None = [] if ops is None else ops
+        self._inserts: tuple[Sequence[RowChange], Sequence[int]] | None = None
+
+    @classmethod
+    def of_inserts(
+        cls, shape: Shape, changes: Sequence[RowChange], positions: Sequence[int]
+    ) -> Group:
+        """The group of the Inserts at ``positions`` of ``changes``, in order, as one insert
+        operation each (``shape`` is theirs)."""
+        group = cls(shape)
+        group._ops = None
+        group._inserts = (changes, positions)
+        return group
+
+    @property
+    def ops(self) -> list[Op]:
+        if self._ops is None:
+            assert self._inserts is not None
+            changes, positions = self._inserts
+            table = self.shape[1]
+            self._ops = [
+                Op("insert", table, {}, changes[index].values, {}, None, [index])  # type: ignore[union-attr]
+                for index in positions
+            ]
+        return self._ops
+
+    def __repr__(self) -> str:
+        return f"Group({self.shape!r}, {self.ops!r})"
 
 
 def _row(columns: Mapping[str, Any], identity: tuple[str, ...] | None, exact: bool) -> Hashable:

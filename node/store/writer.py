@@ -360,20 +360,29 @@ def _problem(signature: _Signature) -> str | None:
 _PLAIN = frozenset({int, str, bool, type(None)})
 
 
-def _insert_rows(compiled: Compiled, ops: Sequence[Op]) -> list[tuple[Any, ...]]:
-    """The parameters of plain inserts of one shape: each row's values in the order its dict
-    holds them (the shape's order, as every op has the same columns in the same order), then
-    the defaults the statement adds; what ``compiled.params`` draws, without a lookup per
-    column. A row with a value the driver does not take as it is goes through ``params``."""
-    if not ops:
+def _insert_rows(
+    compiled: Compiled, changes: Sequence[RowChange], positions: Sequence[int]
+) -> list[tuple[Any, ...]]:
+    """The parameters of the plain Inserts at ``positions`` of ``changes``, all of one shape:
+    each row's values in the order its dict holds them (the shape's order, as every change
+    has the same columns in the same order), then the defaults the statement adds; what
+    ``compiled.params`` draws from each one's insert operation, without the operation or a
+    lookup per column. A row with a value the driver does not take as it is goes through
+    ``params``."""
+    if not positions:
         return []
-    width = len(ops[0].values)
-    defaults = compiled.params(ops[0])[width:]
+    table = compiled.shape[1]
+
+    def op(index: int) -> Op:
+        return Op("insert", table, {}, changes[index].values, {}, None, [index])  # type: ignore[union-attr]
+
+    width = len(changes[positions[0]].values)  # type: ignore[union-attr]
+    defaults = compiled.params(op(positions[0]))[width:]
     rows = []
     plain = _PLAIN.issuperset
-    for op in ops:
-        row = (*op.values.values(), *defaults)
-        rows.append(row if plain(map(type, row)) else compiled.params(op))
+    for index in positions:
+        row = (*changes[index].values.values(), *defaults)  # type: ignore[union-attr]
+        rows.append(row if plain(map(type, row)) else compiled.params(op(index)))
     return rows
 
 
@@ -777,7 +786,7 @@ class Store:
         """Check, coalesce and group the changes and draw each statement's parameters: pure
         Python, no SQL (so it may run beside a statement). Raises :class:`RowChangeError` for
         a change no database could apply (an unknown table or column, no key)."""
-        first_touch: dict[str, int] = {}  # table → the position of its first change
+        by_table: dict[str, list[int]] = {}  # table → its changes' positions, in order
         appended: dict[str, _Signature | None] = {}  # table → its one insert shape, or None
         for index, change in enumerate(changes):
             signature = _signature(change)
@@ -785,42 +794,36 @@ class Store:
             if problem is not None:
                 raise _row_change_error(changes, owners, events, index, problem)
             table = change.table
-            if table not in first_touch:
-                first_touch[table] = index
+            positions = by_table.get(table)
+            if positions is None:
+                by_table[table] = [index]
                 appended[table] = signature if signature[0] is Insert else None
-            elif appended[table] is not None and appended[table] != signature:
-                appended[table] = None
-        # A table the batch only inserts into, with one shape, is one group of every insert in
-        # order: what plan() makes of it (a row inserted twice fails in either, and the
-        # culprit search finds the same change), without an Op per row through coalesce and
-        # plan. listing_terms, about two thirds of a backfill's row changes, is one.
-        bulk: dict[str, Group] = {}
-        rest: list[RowChange] = []
-        positions: list[int] = []
-        for index, change in enumerate(changes):
-            shape = appended[change.table]
-            if shape is None:
-                rest.append(change)
-                positions.append(index)
                 continue
-            group = bulk.get(change.table)
-            if group is None:
-                group = bulk[change.table] = Group(("insert", change.table, (), shape[3]))
-            values = change.values  # type: ignore[union-attr]
-            group.ops.append(Op("insert", change.table, {}, values, {}, None, [index]))
-        ops = coalesce(rest, _identity)
-        for op in ops:  # positions in ``rest`` → positions in ``changes``
-            op.origins = [positions[origin] for origin in op.origins]
-        groups = [*plan(ops), *bulk.values()]
-        groups.sort(key=lambda group: first_touch[group.shape[1]])  # stable: a table's order
+            positions.append(index)
+            shape = appended[table]
+            if shape is not None and shape != signature:
+                appended[table] = None
+        # Tables in the order the batch first touches them, each table's groups in order:
+        # changes to different tables commute (see node.store.plan), so planning each table's
+        # changes apart makes the groups plan() makes of them all. A table the batch only
+        # inserts into, with one shape, is one group of every insert in order: what plan()
+        # makes of it (a row inserted twice fails in either, and the culprit search finds the
+        # same change), its rows drawn straight from the changes, without an Op per row.
+        # listing_terms, about two thirds of a backfill's row changes, is one.
         steps = []
-        for group in groups:
-            compiled = self._statements.compiled(group.shape)
-            if group.shape[1] in bulk:
-                rows = _insert_rows(compiled, group.ops)
-            else:
-                rows = [compiled.params(op) for op in group.ops]
-            steps.append((group, compiled, rows))
+        for table, positions in by_table.items():
+            shape = appended[table]
+            if shape is not None:
+                group = Group.of_inserts(("insert", table, (), shape[3]), changes, positions)
+                compiled = self._statements.compiled(group.shape)
+                steps.append((group, compiled, _insert_rows(compiled, changes, positions)))
+                continue
+            ops = coalesce([changes[index] for index in positions], _identity)
+            for op in ops:  # positions in the table's changes → positions in ``changes``
+                op.origins = [positions[origin] for origin in op.origins]
+            for group in plan(ops):
+                compiled = self._statements.compiled(group.shape)
+                steps.append((group, compiled, [compiled.params(op) for op in group.ops]))
         return _Prepared(changes, owners, events, steps)
 
     def _execute(self, connection: Connection, prepared: _Prepared, *, isolated: bool) -> None:
