@@ -48,8 +48,11 @@ for line in sys.stdin:
                     flags = os.O_RDONLY if fd == 0 else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
                     os.dup2(os.open(path, flags, 0o600), fd)
                 code = cli.main(request["run"])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
+            except SystemExit as exc:  # as the interpreter ends on it
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
             except BaseException:
                 traceback.print_exc()
             finally:
