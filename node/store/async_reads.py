@@ -27,7 +27,7 @@ from sqlalchemy import URL
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 from node.store import queries_catalogue as queries
-from node.store.database import refused_error, safe_url
+from node.store.database import refused_error, safe_url, unavailable_error
 from node.store.errors import StoreUnavailableError
 from node.store.queries_catalogue import ListingPage
 
@@ -153,8 +153,7 @@ class PostgresPages:
                 await pool.release(connection)
 
     def _unavailable(self, error: BaseException) -> StoreUnavailableError:
-        detail = _first_line(error) or type(error).__name__
-        return StoreUnavailableError(f"database unavailable: {detail}", where=safe_url(self.url))
+        return unavailable_error(_first_line(error) or type(error).__name__, safe_url(self.url))
 
     async def _forget(self) -> None:
         """Drop the pool after a connection failed: the next read connects afresh."""

@@ -216,8 +216,13 @@ def database_error(error: exc.DBAPIError, engine: Engine) -> StoreError:
     where = safe_url(engine.url)
     detail = _detail(error)
     if is_unavailable(error, engine.dialect.name) and not _no_table(detail, error.orig):
-        return StoreUnavailableError(f"database unavailable: {detail}", where=where)
+        return unavailable_error(detail, where)
     return refused_error(detail, error.orig, where)
+
+
+def unavailable_error(detail: str, where: str) -> StoreUnavailableError:
+    """The :class:`StoreUnavailableError` for a database that cannot be reached."""
+    return StoreUnavailableError(f"database unavailable: {detail}", where=where)
 
 
 def _no_table(detail: str, original: object) -> bool:
