@@ -547,19 +547,37 @@ async def reject_submission(request: web.Request) -> web.Response:
     return web.json_response(_submission_summary(sub))
 
 
+def _decided(what: str, status: str, reason: str | None, tx_hash: str | None) -> Conflict:
+    """409 for rejecting ``what`` (e.g. "licence request 7") that was decided already, naming
+    its status (code ``already_<status>``) and what was recorded with it."""
+    if status == "rejected":
+        told = f"already rejected with another reason: {reason}; that reason stays"
+    else:
+        tx = f" (transaction {tx_hash})" if tx_hash else ""
+        told = f"already {status}{tx}; it can no longer be rejected"
+    return Conflict(f"{what} is {told}", code=f"already_{status}")
+
+
 async def reject(
     request: web.Request, user: StaffUser, submission_id: int, body: Mapping[str, Any]
 ) -> Submission:
-    """Reject a submission with ``body``'s reason (final); 409 once its listing transaction
-    was sent. The staff pages call it too."""
+    """Reject a submission with ``body``'s reason (final). The same reason again returns the
+    submission as it is; a submission rejected with another reason, or listed, is a 409
+    naming its status, and its reason never changes; 409 too once its listing transaction was
+    sent. The staff pages call it too."""
     _exchange_node(request)
     reason = parse_reason(body)
+    what = f"submission {submission_id}"
     async with _desk(request).lock(f"submission:{submission_id}"):
         sub = await _get_submission(request, submission_id)
+        if sub.status == "rejected" and sub.reason == reason:
+            return sub  # a retry: recorded already
+        if sub.status in ("rejected", "listed"):
+            raise _decided(what, sub.status, sub.reason, sub.tx_hash)
         sent = await asyncio.to_thread(
             staff_store.sent_transaction, _engine(request), f"approve:{submission_id}"
         )
-        if sent is not None and sent.status in ("sent", "mined") and sub.status != "rejected":
+        if sent is not None and sent.status in ("sent", "mined"):
             raise Conflict(
                 f"its listing transaction {sent.tx_hash} was sent; approve it again to follow it"
             )
@@ -821,21 +839,25 @@ async def reject_licence(
     *,
     once: bool = False,
 ) -> tuple[LicenceRequest, bool]:
-    """Reject a licence request with ``body``'s reason (final: it can no longer be granted);
-    409 once its grant was sent or when it was granted. Returns the request and whether this
-    call recorded the rejection. With ``once`` a request already rejected is left as it is
-    (the staff pages: a confirmation sent twice records once); without it, as ``POST
-    /staff/licence-requests/{id}/reject`` does, the reason is recorded again."""
+    """Reject a licence request with ``body``'s reason (final: it can no longer be granted).
+    Returns the request and whether this call recorded the rejection. The same reason again
+    returns the request as it is (a retry); a request rejected with another reason, or
+    granted, is a 409 naming its status (code ``already_rejected``, ``already_granted``), and
+    the recorded reason never changes; 409 too once its grant was sent. With ``once`` a
+    request already rejected is returned as it is whatever the reason (the staff pages: a
+    confirmation sent twice, even with another reason, records once)."""
     _exchange_node(request)
     reason = parse_reason(body)
     store = submissions_store
     engine = _engine(request)
     found = await find_licence_request(request, request_id)
     async with _desk(request).lock(f"licence:{found.licence_id.lower()}"):
-        if once:
-            current = await find_licence_request(request, request_id)
-            if current.status == "rejected":
-                return current, False
+        current = await find_licence_request(request, request_id)
+        if current.status == "rejected" and (once or current.reason == reason):
+            return current, False
+        if current.status != "pending":
+            what = f"licence request {request_id}"
+            raise _decided(what, current.status, current.reason, current.tx_hash)
         sent = await asyncio.to_thread(
             staff_store.sent_transaction, engine, f"grant:{found.licence_id.lower()}"
         )
@@ -846,7 +868,8 @@ async def reject_licence(
                 store.set_licence_request_status, engine, request_id, "rejected", reason
             )
         except store.StatusChangeError as exc:
-            raise Conflict(exc.message) from None
+            code = None if exc.status is None else f"already_{exc.status}"
+            raise Conflict(exc.message, code=code) from None
     if updated is None:
         raise NotFound(f"no licence request {request_id}")
     log.info("%s rejected licence request %d", user.username, request_id)

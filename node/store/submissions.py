@@ -73,7 +73,22 @@ assert set(LICENCE_REQUEST_MOVES) == set(LICENCE_REQUEST_STATUSES)
 
 
 class StatusChangeError(StoreError, ValueError):
-    """An unknown status, or a move the status's life does not allow (from a final status)."""
+    """An unknown status, a move the status's life does not allow (from a final status), or a
+    final status set again with another reason, listing id or transaction than it holds: what
+    a decision recorded never changes. ``status`` and ``reason`` are the row's own (None for
+    an unknown status)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        status: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message, where=where)
+        self.status = status
+        self.reason = reason
 
 
 # ----------------------------------------------------------------------------- rows
@@ -384,7 +399,9 @@ def _check_move(moves: Mapping[str, frozenset[str]], current: str, status: str, 
             f"unknown status {status!r} (known: {', '.join(moves)})", where=what
         )
     if status != current and status not in moves[current]:
-        raise StatusChangeError(f"a {current} {what} cannot become {status}", where=what)
+        raise StatusChangeError(
+            f"a {current} {what} cannot become {status}", where=what, status=current
+        )
 
 
 def set_submission_status(
@@ -400,7 +417,9 @@ def set_submission_status(
     """Move a submission on (the staff's review desk): ``approved``, ``rejected`` with a
     reason, ``listed`` with the listing's id and transaction. None when there is no such id;
     :class:`StatusChangeError` for an unknown status or a move from a final one. Setting the
-    current status again only updates the reason, listing id and transaction given."""
+    current status again updates the reason, listing id and transaction given, unless the
+    status is final: then the same values change nothing and others are refused
+    (:class:`StatusChangeError`), so a second rejection never overwrites the first's reason."""
     values: dict[str, Any] = {"reason": reason, "tx_hash": None if tx is None else tx.lower()}
     values["listing_id"] = None if listing_id is None else listing_id.lower()
     move = (SUBMISSION_MOVES, "submission")
@@ -531,15 +550,28 @@ def _set_status(
     convert: Callable[[RowMapping], _Row],
 ) -> _Row | None:
     """Move row ``id`` to ``status`` if ``move`` (the moves, what the row is called) allows
-    it, also setting the ``values`` given (None: left as it is)."""
+    it, also setting the ``values`` given (None: left as it is). A final status set again
+    keeps what it holds: the same values return the row unchanged, others are refused."""
     moves, what = move
     stamp = int(time.time()) if now is None else now
     with write_transaction(engine) as connection:
-        current = connection.execute(select(t.c.status).where(t.c.id == id)).scalar()
-        if current is None:
+        row = connection.execute(select(t).where(t.c.id == id)).mappings().first()
+        if row is None:
             return None
+        current = row["status"]
         _check_move(moves, current, status, what)
         changes = {name: value for name, value in values.items() if value is not None}
+        if status == current and not moves[current]:
+            differ = sorted(name for name, value in changes.items() if row[name] != value)
+            if differ:
+                held = f" (reason: {row['reason']})" if row["reason"] is not None else ""
+                raise StatusChangeError(
+                    f"the {what} is already {current}{held}; its {', '.join(differ)} stays",
+                    where=what,
+                    status=current,
+                    reason=row["reason"],
+                )
+            return convert(row)
         changes.update(status=status, updated_at=stamp)
         connection.execute(update(t).where(t.c.id == id).values(**changes))
         row = connection.execute(select(t).where(t.c.id == id)).mappings().one()

@@ -47,7 +47,9 @@ from node.store.submissions import (
     create_licence_request,
     create_submission,
     get_licence_request,
+    get_submission,
     participant,
+    set_licence_request_status,
 )
 from onelist.chain.connection import address_of
 from onelist.chain.revert import DecodedRevert, TransactionReverted
@@ -733,3 +735,89 @@ def test_migration_0004_builds_exactly_the_staff_tables_and_drops_them(
         assert not names & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+# ----------------------------------------------------------------------------- a second rejection
+
+
+def _licence_request(desk: Desk) -> int:
+    """A pending licence request in the node's store (no chain call: rejecting reads only the
+    store)."""
+    c = desk.consortium
+    licensee = c.keys[7]
+    listing_id = secrets.token_bytes(32)
+    terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("SH"), c.client.now())
+    request, _ = create_licence_request(
+        desk.engine,
+        NewLicenceRequest(
+            licensee=address_of(licensee),
+            listing_id="0x" + listing_id.hex(),
+            version=1,
+            granting_exchange="SH",
+            licence_id="0x" + c.client.licence_id(terms).hex(),
+            terms=to_json(terms),
+            acceptance="0x" + "00" * 65,
+        ),
+        now=int(time.time()),
+    )
+    return request.id
+
+
+@pytest.mark.parametrize("what", ["submissions", "licence-requests"])
+async def test_a_second_rejection_keeps_the_first_reason(desk: Desk, what: str) -> None:
+    """The same reason again is a retry (200, nothing changes); another reason is a 409 naming
+    the status, and the stored reason stays the first."""
+    if what == "submissions":
+        item_id = submit(desk).id
+
+        def stored() -> Any:
+            return get_submission(desk.engine, item_id)
+    else:
+        item_id = _licence_request(desk)
+
+        def stored() -> Any:
+            return get_licence_request(desk.engine, item_id)
+
+    path = f"/staff/{what}/{item_id}/reject"
+    status, first = await desk.post(path, {"reason": "缺少质量评估报告"})
+    assert status == 200 and first["status"] == "rejected", first
+    recorded = stored()
+    status, again = await desk.post(path, {"reason": " 缺少质量评估报告 "})  # stripped: the same
+    assert status == 200 and again == first
+    status, other = await desk.post(path, {"reason": "另一个理由"})
+    assert status == 409 and other["code"] == "already_rejected", other
+    assert "already rejected" in other["message"] and "缺少质量评估报告" in other["message"]
+    assert stored() == recorded  # reason and updated_at untouched
+
+
+async def test_rejecting_a_decided_request_is_409_naming_its_status(desk: Desk) -> None:
+    listed = submit(desk)
+    status, body = await desk.post(f"/staff/submissions/{listed.id}/approve")
+    assert status == 200 and body["status"] == "listed", body
+    status, error = await desk.post(f"/staff/submissions/{listed.id}/reject", {"reason": "太晚了"})
+    assert status == 409 and error["code"] == "already_listed", error
+    assert "already listed" in error["message"] and body["tx_hash"] in error["message"]
+    after = get_submission(desk.engine, listed.id)
+    assert after is not None and after.status == "listed" and after.reason is None
+
+    request_id = _licence_request(desk)
+    tx = "0x" + "ab" * 32
+    assert set_licence_request_status(desk.engine, request_id, "granted", None, tx) is not None
+    granted = get_licence_request(desk.engine, request_id)
+    path = f"/staff/licence-requests/{request_id}/reject"
+    status, error = await desk.post(path, {"reason": "未收到结算款项"})
+    assert status == 409 and error["code"] == "already_granted", error
+    assert "already granted" in error["message"] and tx in error["message"]
+    assert get_licence_request(desk.engine, request_id) == granted
+
+
+async def test_two_rejections_at_once_record_one_reason(desk: Desk) -> None:
+    request_id = _licence_request(desk)
+    path = f"/staff/licence-requests/{request_id}/reject"
+    answers = await asyncio.gather(
+        desk.post(path, {"reason": "第一个理由"}), desk.post(path, {"reason": "第二个理由"})
+    )
+    assert sorted(status for status, _ in answers) == [200, 409], answers
+    (won,) = [body for status, body in answers if status == 200]
+    kept = get_licence_request(desk.engine, request_id)
+    assert kept is not None and kept.reason == won["reason"]

@@ -615,3 +615,61 @@ def test_migration_0003_builds_exactly_the_participants_tables(tmp_path: Path) -
         assert not set(metadata.tables) & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("status", "values", "refused"),
+    [
+        ("rejected", {"reason": "质量评估报告已过期"}, False),
+        ("rejected", {"reason": "另一个理由"}, True),
+        ("rejected", {"reason": None}, False),
+        ("granted", {"reason": None, "tx": "0x" + "cd" * 32}, False),
+        ("granted", {"reason": None, "tx": "0x" + "ef" * 32}, True),
+    ],
+    ids=[
+        "a rejection again with its reason changes nothing",
+        "a rejection again with another reason is refused",
+        "a rejection again without a reason changes nothing",
+        "a grant again with its transaction changes nothing",
+        "a grant again with another transaction is refused",
+    ],
+)
+def test_a_decision_once_recorded_never_changes(
+    tmp_path: Path, status: str, values: dict[str, Any], refused: bool
+) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    try:
+        upgrade(engine)
+        new = db.NewLicenceRequest(
+            licensee="0x" + "11" * 20,
+            listing_id=h("L"),
+            version=1,
+            granting_exchange="SH",
+            licence_id=h("licence"),
+            terms={"version": 1},
+            acceptance="0x" + "00" * 65,
+        )
+        stored, _ = db.create_licence_request(engine, new, now=100)
+        reason, tx = (
+            ("质量评估报告已过期", None) if status == "rejected" else (None, "0x" + "cd" * 32)
+        )
+        decided = db.set_licence_request_status(engine, stored.id, status, reason, tx, now=110)
+        assert decided is not None
+        if refused:
+            with pytest.raises(db.StatusChangeError) as caught:
+                db.set_licence_request_status(
+                    engine, stored.id, status, values["reason"], values.get("tx"), now=120
+                )
+            assert caught.value.status == status and caught.value.reason == decided.reason
+            assert f"already {status}" in caught.value.message
+        else:
+            again = db.set_licence_request_status(
+                engine, stored.id, status, values["reason"], values.get("tx"), now=120
+            )
+            assert again == decided  # not even updated_at moved
+        assert db.get_licence_request(engine, stored.id) == decided
+        with pytest.raises(db.StatusChangeError) as caught:
+            db.set_licence_request_status(engine, stored.id, "pending", None)
+        assert caught.value.status == status
+    finally:
+        engine.dispose()

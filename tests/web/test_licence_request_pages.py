@@ -229,8 +229,9 @@ async def test_a_visitor_signs_in_first_and_others_are_refused(page: Page, nodes
 
 async def test_the_apis_own_reject_route_answers_as_before(nodes: Nodes) -> None:
     """``POST /staff/licence-requests/{id}/reject`` over the same function the pages call: a
-    reason is required, a second call records its reason again (the pages' ``once`` is
-    theirs), a grant afterwards is a 409 naming the rejection."""
+    reason is required, the same reason again is a 200 changing nothing, another reason a 409
+    that keeps the first (the pages' ``once`` takes any reason), a grant afterwards is a 409
+    naming the rejection."""
     created = await _requested(nodes, "web-licence-reject-api")
     request_id = created["request_id"]
     client = nodes.sh.client
@@ -245,8 +246,12 @@ async def test_the_apis_own_reject_route_answers_as_before(nodes: Nodes) -> None
     body = await first.json()
     assert first.status == 200, body
     assert body["status"] == "rejected" and body["reason"] == REASON
+    again = await client.post(path, json={"reason": REASON}, headers=headers)
+    assert again.status == 200 and await again.json() == body
     second = await client.post(path, json={"reason": "另一个理由"}, headers=headers)
-    assert second.status == 200 and (await second.json())["reason"] == "另一个理由"
+    assert second.status == 409 and (await second.json())["code"] == "already_rejected"
+    kept = get_licence_request(nodes.sh.engine, request_id)
+    assert kept is not None and kept.reason == REASON
     missing = await client.post(
         "/staff/licence-requests/999999/reject", json={"reason": REASON}, headers=headers
     )
