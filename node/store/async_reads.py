@@ -43,9 +43,13 @@ _CONNECTION_LOST = (
     asyncpg.AdminShutdownError,
 )
 
-#: Connections the loop keeps: PostgreSQL answers on the other core while the loop goes on,
-#: so a few pages are read at once; more would only queue for the two cores.
-POOL_SIZE = 4
+#: Connections the loop keeps, all opened with the first read. A page takes the server about
+#: 0.2 ms of CPU but 1-2 ms from send to answer when the cores are busy (its backend waits to be
+#: scheduled), so when many listings are first asked at once, four connections were the queue:
+#: pages waited 5-10 ms for one (p50) and the node's own detail p99 was within 25 ms; with
+#: eight, within 10 ms (docs/performance.md, the catalogue API under load). Opening them
+#: lazily, one by one, put a connect in front of the first pages of such a burst.
+POOL_SIZE = 8
 #: Seconds to connect before the index counts as unreachable.
 CONNECT_TIMEOUT = 5.0
 
@@ -95,7 +99,7 @@ class PostgresPages:
                 if self._pool is None:
                     self._pool = await asyncpg.create_pool(
                         asyncpg_dsn(self.url),
-                        min_size=1,
+                        min_size=self.size,
                         max_size=self.size,
                         timeout=CONNECT_TIMEOUT,
                         # Autocommit reads; each page is one statement, one snapshot.
