@@ -28,6 +28,10 @@ RECORD_FIELDS: list[tuple[str, str]] = [
 RECORD_ABI = "(" + ",".join(t for _, t in RECORD_FIELDS) + ")"
 TERMS_FIELDS: list[tuple[str, str]] = TYPES["LicenceAcceptance"]
 TERMS_ABI = "(" + ",".join(t for _, t in TERMS_FIELDS) + ")"
+#: The longest term of an exclusive licence of public data: five years (DOMAIN), in days, as
+#: LicenceRegistry.MAX_EXCLUSIVE_TERM_DAYS; counted from its start or the grant, whichever is
+#: earlier.
+EXCLUSIVE_MAX_TERM_DAYS = 1826
 
 
 def _tuple(fields: list[tuple[str, str]], value: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -33,6 +33,34 @@ interface ILicenceRegistry {
         uint256 split,
         uint64 seq
     );
+    /// @notice An exclusive, franchise-style licence of public data was granted (DOMAIN: only through
+    /// an open auction, with an approval reference, a term of at most five years and public
+    /// disclosure). The one event of this grant, emitted instead of {LicenceGranted}: it carries every
+    /// field {LicenceGranted} does, in the same order, then `approvalRef` (hash of the approval
+    /// document) and `auctionRef` (hash of the open-auction record), then `seq`. While the licence
+    /// stands (not revoked or terminated) and `end` has not passed, the listing takes no other grant.
+    event ExclusiveLicenceGranted(
+        bytes32 indexed licenceId,
+        bytes32 indexed listingId,
+        address indexed licensee,
+        bytes8 grantingExchange,
+        address actor,
+        uint32 version,
+        uint32 purposes,
+        uint64 start,
+        uint64 end,
+        uint8 territory,
+        uint8 deliveryMode,
+        uint8 onwardTransfer,
+        bool modelTraining,
+        uint64 priceFen,
+        bytes32 settlementHash,
+        uint64 deadline,
+        uint256 split,
+        bytes32 approvalRef,
+        bytes32 auctionRef,
+        uint64 seq
+    );
     /// @notice A licence was revoked: by the provider for cause, or by a regulator (`byRegulator`).
     event LicenceRevoked(
         bytes32 indexed licenceId,
@@ -65,6 +93,18 @@ interface ILicenceRegistry {
     error LicenceRegistryRecordMismatch(bytes32 listingId);
     error LicenceRegistryNotRegulator(address account, bytes32 licenceId);
     error LicenceRegistryUnauthorized(address account);
+    /// @notice Exclusive licences are for public data only (the listing's `openClass` is 0).
+    error LicenceRegistryExclusiveNotPublicData(bytes32 listingId, uint8 openClass);
+    /// @notice An exclusive grant names both the approval and the open-auction record (nonzero hashes).
+    error LicenceRegistryExclusiveReferenceRequired(bytes32 listingId, bytes32 approvalRef, bytes32 auctionRef);
+    /// @notice An exclusive licence runs at most `maxDays` days, counted from its start or from the
+    /// grant (`now_`), whichever is earlier.
+    error LicenceRegistryExclusiveInvalidTerm(uint64 start, uint64 end, uint256 now_, uint16 maxDays);
+    /// @notice The listing is under the exclusive licence `licenceId` until `end`: no other grant.
+    error LicenceRegistryUnderExclusiveLicence(bytes32 listingId, bytes32 licenceId, uint64 end);
+    /// @notice A licence granted on the listing may be in force until `latestEnd`: no exclusive grant
+    /// before then.
+    error LicenceRegistryOtherLicencesInForce(bytes32 listingId, uint64 latestEnd);
 
     /// @notice Grants a licence on `terms`, which the licensee accepted by signing them.
     /// @param record the listing's current record (checked against the ListingRegistry's hash).
@@ -77,7 +117,35 @@ interface ILicenceRegistry {
         external
         returns (bytes32 licenceId);
 
-    /// @notice The provider revokes an active licence for cause.
+    /// @notice Grants an exclusive, franchise-style licence of public data on `terms`, which the
+    /// licensee accepted by signing them, as the outcome of the open auction `auctionRef` approved by
+    /// `approvalRef`. While it stands (until it is revoked or terminated, or `terms.end` passes) the
+    /// listing takes no other grant, exclusive or not; a regulator's suspension of it does not free
+    /// the listing, a revocation or termination does.
+    /// @param record the listing's current record (checked against the ListingRegistry's hash).
+    /// @param acceptance the licensee's EIP-712 LicenceAcceptance signature over `terms`, the same
+    /// message {grant} takes. The licensee does not sign the exclusivity itself: exclusivity gives the
+    /// licensee no wider use (purposes, territory, transfer, training and price are the signed
+    /// terms) and only restricts other grants; it is the granting exchange's act, accountable
+    /// through `actor`, the approval and auction references it must name, and the public record,
+    /// and a regulator can revoke it. The licence id is the same digest either way, so one
+    /// acceptance grants one licence, exclusive or not.
+    /// @param approvalRef hash of the approval document (nonzero).
+    /// @param auctionRef hash of the open-auction record (nonzero).
+    /// @dev Requires everything {grant} does, and: public data (`policy.openClass` != 0); nonzero
+    /// references; `terms.end` at most 1,826 days (five years) after `terms.start` and after now; no
+    /// exclusive licence standing on the listing and no other licence whose term has not ended.
+    /// Emits {ExclusiveLicenceGranted} (not {LicenceGranted}).
+    function grantExclusive(
+        LicenceTerms calldata terms,
+        ListingRecord calldata record,
+        bytes calldata acceptance,
+        bytes32 approvalRef,
+        bytes32 auctionRef
+    ) external returns (bytes32 licenceId);
+
+    /// @notice The provider revokes an active licence for cause. Revoking the listing's standing
+    /// exclusive licence frees the listing for other grants.
     /// @dev Emits {LicenceRevoked}.
     function revokeByProvider(
         LicenceTerms calldata terms,
@@ -87,11 +155,13 @@ interface ILicenceRegistry {
     ) external;
 
     /// @notice A regulator whose jurisdiction covers the granting exchange revokes an active licence.
+    /// Revoking the listing's standing exclusive licence frees the listing for other grants.
     /// @dev Emits {LicenceRevoked}.
     function revokeByRegulator(LicenceTerms calldata terms, uint16 reasonCode, bytes32 legalBasis) external;
 
     /// @notice Ends an active licence by agreement: both provider and licensee signed an EIP-712
-    /// LicenceTermination. Anyone may submit it.
+    /// LicenceTermination. Anyone may submit it. Terminating the listing's standing exclusive licence
+    /// frees the listing for other grants.
     /// @dev Emits {LicenceTerminated}.
     function terminate(
         LicenceTerms calldata terms,
@@ -100,6 +170,14 @@ interface ILicenceRegistry {
         bytes calldata providerSignature,
         bytes calldata licenseeSignature
     ) external;
+
+    /// @notice What stands in the way of grants on a listing: the exclusive licence standing on it
+    /// (`exclusiveLicenceId`, zero when none) and its `exclusiveEnd`, and the latest end among the
+    /// listing's grants (`latestEnd`: no exclusive grant before it has passed).
+    function listingLicensing(bytes32 listingId)
+        external
+        view
+        returns (bytes32 exclusiveLicenceId, uint64 exclusiveEnd, uint64 latestEnd);
 
     /// @notice Whether the licence is in force now: active, within its term and not suspended.
     function inForce(bytes32 licenceId) external view returns (bool);

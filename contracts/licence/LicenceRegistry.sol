@@ -12,8 +12,10 @@ import {Codes, LicenceTerms, ListingRecord, Policy} from "../common/OnelistTypes
 
 /// @title LicenceRegistry
 /// @notice Licence grants and their lifecycle. One storage slot per licence (status, granting
-/// exchange, start, end, a regulator's suspension); the terms travel in the event and later calls pass them in calldata,
-/// where their EIP-712 digest must equal the licence id.
+/// exchange, start, end, a regulator's suspension, exclusivity); the terms travel in the event and
+/// later calls pass them in calldata, where their EIP-712 digest must equal the licence id. One slot
+/// per licensed listing says whether an exclusive licence stands on it and how long its other
+/// licences may run.
 contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
     /// @dev keccak256("LicenceAcceptance(bytes32 listingId,uint32 version,address licensee,bytes8 grantingExchange,uint32 purposes,uint64 start,uint64 end,uint8 territory,uint8 deliveryMode,uint8 onwardTransfer,bool modelTraining,uint64 priceFen,bytes32 settlementHash,uint64 deadline)")
     bytes32 public constant LICENCE_ACCEPTANCE_TYPEHASH = keccak256(
@@ -27,6 +29,9 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
     uint256 private constant TERMS_SIZE = 14 * 32;
     uint256 private constant RECORD_SIZE = 19 * 32;
 
+    /// @dev The longest term of an exclusive licence: five years (DOMAIN), 1,826 days.
+    uint16 public constant MAX_EXCLUSIVE_TERM_DAYS = 1826;
+
     IConsortium private immutable _consortium;
     IListingRegistry private immutable _listings;
 
@@ -37,9 +42,28 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         uint64 start;
         uint64 end;
         uint64 suspendedUntil; // a regulator's suspension
+        bool exclusive; // granted by {grantExclusive}
+    }
+
+    /// @dev A listing's licensing, one slot, written by every grant on the listing: the latest
+    /// `end` among its licences (an exclusive grant waits until it has passed) and the `end` of
+    /// the exclusive licence standing on it (0 when none; other grants wait until it has passed).
+    /// The cheapest record that decides both rules: a grant reads it (one cold read, 2,100 gas)
+    /// and writes it only when its end is the latest yet (20,000 gas on a listing's first grant,
+    /// 2,900 after). Licences that ended early (revoked, terminated) still count until their
+    /// `end` — except the exclusive licence itself, whose revocation or termination clears the
+    /// slot: while it stood no other grant was made, and every licence granted before it had
+    /// ended, so nothing else on the listing can be in force.
+    struct Licensing {
+        uint64 latestEnd;
+        uint64 exclusiveEnd;
     }
 
     mapping(bytes32 licenceId => State) private _licences;
+    mapping(bytes32 listingId => Licensing) private _licensing;
+    /// @dev The listing's latest exclusive licence: written only by exclusive grants, read only to
+    /// name it (a refusal, {listingLicensing}); it stands while `_licensing.exclusiveEnd` > now.
+    mapping(bytes32 listingId => bytes32 licenceId) private _exclusiveLicence;
 
     constructor(address consortium_, address listingRegistry_) EIP712("onelist LicenceRegistry", "1") {
         _consortium = IConsortium(consortium_);
@@ -58,26 +82,67 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         external
         returns (bytes32 licenceId)
     {
-        if (block.timestamp > terms.deadline) revert LicenceRegistryExpiredSignature(terms.deadline, block.timestamp);
-        if (terms.version != record.version) {
-            revert LicenceRegistryVersionMismatch(terms.listingId, record.version, terms.version);
+        uint48 fees;
+        uint64 seq;
+        (licenceId, fees, seq) = _grant(terms, record, acceptance, false);
+        emit LicenceGranted(
+            licenceId,
+            terms.listingId,
+            terms.licensee,
+            terms.grantingExchange,
+            msg.sender,
+            terms.version,
+            terms.purposes,
+            terms.start,
+            terms.end,
+            terms.territory,
+            terms.deliveryMode,
+            terms.onwardTransfer,
+            terms.modelTraining,
+            terms.priceFen,
+            terms.settlementHash,
+            terms.deadline,
+            _packedSplit(terms.priceFen, fees),
+            seq
+        );
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function grantExclusive(
+        LicenceTerms calldata terms,
+        ListingRecord calldata record,
+        bytes calldata acceptance,
+        bytes32 approvalRef,
+        bytes32 auctionRef
+    ) external returns (bytes32 licenceId) {
+        if (approvalRef == 0 || auctionRef == 0) {
+            revert LicenceRegistryExclusiveReferenceRequired(terms.listingId, approvalRef, auctionRef);
         }
-        _checkTerms(terms, record.policy);
-        (uint8 index, uint48 fees) = _grantingExchange(terms, record);
-        licenceId = licenceIdOf(terms);
-        if (_licences[licenceId].status != 0) revert LicenceRegistryAlreadyGranted(licenceId);
-        if (!Signatures.isValidNow(terms.licensee, licenceId, acceptance)) {
-            revert LicenceRegistryInvalidSignature(licenceId, terms.licensee);
-        }
-        (, uint64 seq) = _listings.recordGrant(terms.listingId, _recordHash(record));
-        _licences[licenceId] = State({
-            status: Codes.LICENCE_ACTIVE,
-            grantingIndex: index,
-            start: terms.start,
-            end: terms.end,
-            suspendedUntil: 0
-        });
-        _emitGranted(licenceId, terms, fees, seq);
+        uint48 fees;
+        uint64 seq;
+        (licenceId, fees, seq) = _grant(terms, record, acceptance, true);
+        emit ExclusiveLicenceGranted(
+            licenceId,
+            terms.listingId,
+            terms.licensee,
+            terms.grantingExchange,
+            msg.sender,
+            terms.version,
+            terms.purposes,
+            terms.start,
+            terms.end,
+            terms.territory,
+            terms.deliveryMode,
+            terms.onwardTransfer,
+            terms.modelTraining,
+            terms.priceFen,
+            terms.settlementHash,
+            terms.deadline,
+            _packedSplit(terms.priceFen, fees),
+            approvalRef,
+            auctionRef,
+            seq
+        );
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -89,7 +154,7 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
     ) external {
         bytes32 licenceId = _requireActive(terms);
         _requireProvider(terms.listingId, record);
-        _end(licenceId, Codes.LICENCE_REVOKED);
+        _end(licenceId, terms.listingId, Codes.LICENCE_REVOKED);
         emit LicenceRevoked(
             licenceId, terms.listingId, msg.sender, false, reasonCode, evidenceHash, _listings.nextSequence(terms.listingId)
         );
@@ -101,7 +166,7 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         if (!_consortium.regulatorCovers(msg.sender, _licences[licenceId].grantingIndex)) {
             revert LicenceRegistryNotRegulator(msg.sender, licenceId);
         }
-        _end(licenceId, Codes.LICENCE_REVOKED);
+        _end(licenceId, terms.listingId, Codes.LICENCE_REVOKED);
         emit LicenceRevoked(
             licenceId, terms.listingId, msg.sender, true, reasonCode, legalBasis, _listings.nextSequence(terms.listingId)
         );
@@ -125,7 +190,7 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         if (!Signatures.isValidNow(terms.licensee, digest, licenseeSignature)) {
             revert LicenceRegistryInvalidSignature(licenceId, terms.licensee);
         }
-        _end(licenceId, Codes.LICENCE_TERMINATED);
+        _end(licenceId, terms.listingId, Codes.LICENCE_TERMINATED);
         emit LicenceTerminated(licenceId, terms.listingId, msg.sender, _listings.nextSequence(terms.listingId));
     }
 
@@ -149,6 +214,19 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         State memory state = _licences[licenceId];
         return state.status == Codes.LICENCE_ACTIVE && block.timestamp >= state.start && block.timestamp < state.end
             && state.suspendedUntil <= block.timestamp;
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function listingLicensing(bytes32 listingId)
+        external
+        view
+        returns (bytes32 exclusiveLicenceId, uint64 exclusiveEnd, uint64 latestEnd)
+    {
+        Licensing memory licensing = _licensing[listingId];
+        if (licensing.exclusiveEnd > block.timestamp) {
+            return (_exclusiveLicence[listingId], licensing.exclusiveEnd, licensing.latestEnd);
+        }
+        return (bytes32(0), 0, licensing.latestEnd);
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -186,6 +264,68 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
 
     // ----------------------------------------------------------------- internal
 
+    /// @dev A grant, exclusive or not: every check, the listing's sequence number, the licence's
+    /// slot and the listing's licensing slot. The caller emits the grant's one event.
+    function _grant(LicenceTerms calldata terms, ListingRecord calldata record, bytes calldata acceptance, bool exclusive)
+        private
+        returns (bytes32 licenceId, uint48 fees, uint64 seq)
+    {
+        if (block.timestamp > terms.deadline) revert LicenceRegistryExpiredSignature(terms.deadline, block.timestamp);
+        if (terms.version != record.version) {
+            revert LicenceRegistryVersionMismatch(terms.listingId, record.version, terms.version);
+        }
+        _checkTerms(terms, record.policy);
+        if (exclusive) _checkExclusiveTerms(terms, record.policy);
+        uint8 index;
+        (index, fees) = _grantingExchange(terms, record);
+        licenceId = licenceIdOf(terms);
+        if (_licences[licenceId].status != 0) revert LicenceRegistryAlreadyGranted(licenceId);
+        _claimListing(terms, licenceId, exclusive);
+        if (!Signatures.isValidNow(terms.licensee, licenceId, acceptance)) {
+            revert LicenceRegistryInvalidSignature(licenceId, terms.licensee);
+        }
+        (, seq) = _listings.recordGrant(terms.listingId, _recordHash(record));
+        _licences[licenceId] = State({
+            status: Codes.LICENCE_ACTIVE,
+            grantingIndex: index,
+            start: terms.start,
+            end: terms.end,
+            suspendedUntil: 0,
+            exclusive: exclusive
+        });
+    }
+
+    /// @dev Exclusivity, on the listing's licensing slot (see {Licensing}): no grant while an
+    /// exclusive licence stands; an exclusive grant only once every other licence's term has ended.
+    function _claimListing(LicenceTerms calldata terms, bytes32 licenceId, bool exclusive) private {
+        Licensing memory licensing = _licensing[terms.listingId];
+        if (licensing.exclusiveEnd > block.timestamp) {
+            revert LicenceRegistryUnderExclusiveLicence(
+                terms.listingId, _exclusiveLicence[terms.listingId], licensing.exclusiveEnd
+            );
+        }
+        if (exclusive) {
+            if (licensing.latestEnd > block.timestamp) {
+                revert LicenceRegistryOtherLicencesInForce(terms.listingId, licensing.latestEnd);
+            }
+            _licensing[terms.listingId] = Licensing({latestEnd: terms.end, exclusiveEnd: terms.end});
+            _exclusiveLicence[terms.listingId] = licenceId;
+        } else if (terms.end > licensing.latestEnd) {
+            _licensing[terms.listingId].latestEnd = terms.end;
+        }
+    }
+
+    /// @dev What an exclusive licence adds to the envelope: public data, and a term of at most five
+    /// years from its start or from now, whichever is earlier (the listing is closed to others from
+    /// the grant on). {_checkTerms} ran first, so `start < end` and `now < end`.
+    function _checkExclusiveTerms(LicenceTerms calldata t, Policy calldata p) private view {
+        if (p.openClass == 0) revert LicenceRegistryExclusiveNotPublicData(t.listingId, p.openClass);
+        uint256 from = t.start < block.timestamp ? t.start : block.timestamp;
+        if (t.end - from > uint256(MAX_EXCLUSIVE_TERM_DAYS) * 1 days) {
+            revert LicenceRegistryExclusiveInvalidTerm(t.start, t.end, block.timestamp, MAX_EXCLUSIVE_TERM_DAYS);
+        }
+    }
+
     /// @dev The granting exchange: the caller's, named in the terms, admitted by the listing, and
     /// every party and scope checked by the consortium.
     function _grantingExchange(LicenceTerms calldata terms, ListingRecord calldata record)
@@ -202,30 +342,11 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         }
     }
 
-    function _emitGranted(bytes32 licenceId, LicenceTerms calldata t, uint48 fees, uint64 seq) private {
-        uint64[4] memory shares = split(t.priceFen, fees);
-        uint256 packed = uint256(shares[0]) | (uint256(shares[1]) << 64) | (uint256(shares[2]) << 128)
+    /// @dev {split} packed as the grant events carry it: four uint64, the provider's in the low bits.
+    function _packedSplit(uint64 priceFen, uint48 fees) private pure returns (uint256) {
+        uint64[4] memory shares = split(priceFen, fees);
+        return uint256(shares[0]) | (uint256(shares[1]) << 64) | (uint256(shares[2]) << 128)
             | (uint256(shares[3]) << 192);
-        emit LicenceGranted(
-            licenceId,
-            t.listingId,
-            t.licensee,
-            t.grantingExchange,
-            msg.sender,
-            t.version,
-            t.purposes,
-            t.start,
-            t.end,
-            t.territory,
-            t.deliveryMode,
-            t.onwardTransfer,
-            t.modelTraining,
-            t.priceFen,
-            t.settlementHash,
-            t.deadline,
-            packed,
-            seq
-        );
     }
 
     /// @dev keccak256(abi.encode(record)), as the ListingRegistry stores it.
@@ -249,8 +370,12 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         if (msg.sender != record.provider) revert LicenceRegistryNotProvider(msg.sender, listingId);
     }
 
-    function _end(bytes32 licenceId, uint8 status) private {
-        _licences[licenceId].status = status;
+    /// @dev Ends an active licence. The listing's standing exclusive licence (one whose end has not
+    /// passed: no other can be, see {Licensing}) frees the listing as it ends.
+    function _end(bytes32 licenceId, bytes32 listingId, uint8 status) private {
+        State storage state = _licences[licenceId];
+        state.status = status;
+        if (state.exclusive && state.end > block.timestamp) delete _licensing[listingId];
     }
 
     /// @dev The licence terms must sit inside the listing's usage envelope.

@@ -170,6 +170,25 @@ class ConsortiumClient:
         fn = self.licences.functions.grant(terms_tuple(terms), record_tuple(record), acceptance)
         return self.licence_id(terms), self.send(fn, operator_key)
 
+    def grant_exclusive(
+        self,
+        operator_key: str,
+        licensee_key: str,
+        terms: Mapping[str, Any],
+        record: Mapping[str, Any],
+        approval_ref: bytes,
+        auction_ref: bytes,
+        acceptance: bytes | None = None,
+    ) -> tuple[bytes, TxReceipt]:
+        """Grant an exclusive licence of public data: the same signed terms as :meth:`grant`,
+        with the hashes of the approval document and of the open-auction record."""
+        if acceptance is None:
+            acceptance = self.sign_acceptance(licensee_key, terms)
+        fn = self.licences.functions.grantExclusive(
+            terms_tuple(terms), record_tuple(record), acceptance, approval_ref, auction_ref
+        )
+        return self.licence_id(terms), self.send(fn, operator_key)
+
     def sign_termination(self, key: str, licence: bytes, deadline: int) -> bytes:
         message = {"licenceId": licence, "deadline": deadline}
         return eip712.sign("LicenceTermination", message, self.chain_id, self.licences.address, key)

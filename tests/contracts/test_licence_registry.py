@@ -14,6 +14,7 @@ from eth_abi import encode
 from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from onelist import eip712
@@ -990,3 +991,278 @@ def test_licences_granted_before_a_withdrawal_or_delisting_stay_in_force(
     # The provider may still revoke it for cause, with the (delisted) listing's last record.
     revoke_by_provider(world, actors.provider, terms, rec)
     assert not in_force(world, licence_id)
+
+
+# ----------------------------------------------------------------- exclusive licences
+
+
+APPROVAL = keccak(text="衡阳市人民政府批复 2023-17")
+AUCTION = keccak(text="公开竞价记录 2023-09")
+ZERO = b"\0" * 32
+#: A public-data product (无条件开放) whose envelope allows the longest exclusive term and more.
+PUBLIC = {"openClass": 1, "maxTermDays": 2000}
+
+
+def exclusive_granted(
+    client: ConsortiumClient,
+    actors: Actors,
+    listing: tuple[bytes, dict[str, Any]] | None = None,
+    via: str = "ZJ",
+    approval: bytes = APPROVAL,
+    auction: bytes = AUCTION,
+    **terms: Any,
+) -> tuple[bytes, dict[str, Any], dict[str, Any], TxReceipt]:
+    """Grant an exclusive licence via ``via`` on ``listing`` (default: a new public-data
+    listing at SH); returns the licence id, its terms, the record and the receipt."""
+    listing_id, rec = listing or listed(client, actors, **PUBLIC)
+    t = terms_for(client, listing_id, rec, actors, via=via, **terms)
+    operator = getattr(actors, via.lower())
+    licence_id, receipt = client.grant_exclusive(
+        operator.key, actors.licensee.key, t, rec, approval, auction
+    )
+    return licence_id, t, rec, receipt
+
+
+def licensing(client: ConsortiumClient, listing_id: bytes) -> tuple[bytes, int, int]:
+    exclusive_id, exclusive_end, latest_end = client.licences.functions.listingLicensing(
+        listing_id
+    ).call()
+    return bytes(exclusive_id), exclusive_end, latest_end
+
+
+def other_grant(
+    client: ConsortiumClient,
+    actors: Actors,
+    listing: tuple[bytes, dict[str, Any]],
+    price: int = 3_000_000,
+    **terms: Any,
+) -> tuple[bytes, dict[str, Any], TxReceipt]:
+    """An ordinary grant on ``listing`` (via SD) whose terms differ from the samples' by price."""
+    listing_id, rec = listing
+    t = terms_for(client, listing_id, rec, actors, via="SD", priceFen=price, **terms)
+    licence_id, receipt = client.grant(actors.sd.key, actors.licensee.key, t, rec)
+    return licence_id, t, receipt
+
+
+def test_an_exclusive_grant_emits_one_event_with_the_terms_and_references(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    now = world.now()
+    end = now + 1826 * DAY
+    licence_id, terms, _, receipt = exclusive_granted(world, actors, end=end)
+    (log,) = world.licences.events.ExclusiveLicenceGranted().process_receipt(receipt)
+    args = dict(log["args"])
+    assert not world.licences.events.LicenceGranted().process_receipt(receipt, errors=DISCARD)
+    assert len(receipt["logs"]) == 1, "one event for the grant"
+    assert args["licenceId"] == licence_id
+    assert args["listingId"] == terms["listingId"]
+    assert args["licensee"] == actors.licensee.address
+    assert args["grantingExchange"] == exchange_code("ZJ")
+    assert args["actor"] == actors.zj.address
+    assert (args["start"], args["end"], args["priceFen"]) == (terms["start"], end, 2_000_000)
+    assert shares(args["split"]) == split_fees(2_000_000, *FEES)
+    assert (args["approvalRef"], args["auctionRef"]) == (APPROVAL, AUCTION)
+    assert args["seq"] == 2, "the listing's next number, after Listed"
+    assert in_force(world, licence_id)
+    assert licensing(world, terms["listingId"]) == (licence_id, end, end)
+
+
+EXCLUSIVE_REFUSALS = [
+    pytest.param(
+        {"openClass": 0},
+        {},
+        {},
+        "LicenceRegistryExclusiveNotPublicData",
+        {"openClass": 0},
+        id="a product that is not public data takes no exclusive licence",
+    ),
+    pytest.param(
+        PUBLIC,
+        {},
+        {"approval": ZERO},
+        "LicenceRegistryExclusiveReferenceRequired",
+        {"approvalRef": ZERO, "auctionRef": AUCTION},
+        id="an exclusive grant names its approval",
+    ),
+    pytest.param(
+        PUBLIC,
+        {},
+        {"auction": ZERO},
+        "LicenceRegistryExclusiveReferenceRequired",
+        {"approvalRef": APPROVAL, "auctionRef": ZERO},
+        id="an exclusive grant names its open auction",
+    ),
+    pytest.param(
+        PUBLIC,
+        {"end_days": 1827},
+        {},
+        "LicenceRegistryExclusiveInvalidTerm",
+        {"maxDays": 1826},
+        id="an exclusive licence runs at most five years",
+    ),
+    pytest.param(
+        PUBLIC,
+        {"start_days": 30, "end_days": 1800},
+        {},
+        "LicenceRegistryExclusiveInvalidTerm",
+        {"maxDays": 1826},
+        id="five years counted from the grant when the licence starts later",
+    ),
+    pytest.param(
+        {"openClass": 1, "maxTermDays": 365},
+        {"end_days": 366},
+        {},
+        "LicenceRegistryInvalidTerm",
+        {"maxTermDays": 365},
+        id="an exclusive licence stays within the listing's maximum term",
+    ),
+    pytest.param(
+        PUBLIC,
+        {"priceFen": 999_999},
+        {},
+        "LicenceRegistryPriceBelowFloor",
+        {"priceFen": 999_999},
+        id="an exclusive licence passes every check of a grant",
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy", "term", "refs", "error", "values"), EXCLUSIVE_REFUSALS)
+def test_exclusive_grant_refusals(
+    world: ConsortiumClient,
+    actors: Actors,
+    policy: dict[str, Any],
+    term: dict[str, Any],
+    refs: dict[str, bytes],
+    error: str,
+    values: dict[str, Any],
+) -> None:
+    listing = listed(world, actors, **policy)
+    now = world.now()
+    overrides = dict(term)
+    start = now + overrides.pop("start_days", 0) * DAY
+    if "end_days" in overrides:
+        overrides["end"] = start + overrides.pop("end_days") * DAY
+        overrides["start"] = start
+    with reverts(error, **values):
+        exclusive_granted(world, actors, listing, **overrides, **refs)
+    assert licensing(world, listing[0]) == (ZERO, 0, 0)
+
+
+def test_five_years_count_from_the_start_when_it_is_earlier_than_the_grant(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    start = world.now() - 10 * DAY
+    licence_id, _, _, _ = exclusive_granted(world, actors, start=start, end=start + 1826 * DAY)
+    assert licence_state(world, licence_id)["start"] == start
+    assert in_force(world, licence_id)
+
+
+def test_a_listing_under_an_exclusive_licence_takes_no_other_grant(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    licence_id, terms, rec, _ = exclusive_granted(world, actors)
+    listing = (terms["listingId"], rec)
+    with reverts(
+        "LicenceRegistryUnderExclusiveLicence",
+        listingId=terms["listingId"],
+        licenceId=licence_id,
+        end=terms["end"],
+    ):
+        other_grant(world, actors, listing)
+    with reverts("LicenceRegistryUnderExclusiveLicence", licenceId=licence_id):
+        exclusive_granted(world, actors, listing, via="SD", priceFen=5_000_000)
+
+
+def test_a_suspended_exclusive_licence_still_holds_the_listing(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    licence_id, terms, rec, _ = exclusive_granted(world, actors)
+    _suspend(world, actors, SuspensionScope.licence, licence_id)
+    assert not in_force(world, licence_id)
+    with reverts("LicenceRegistryUnderExclusiveLicence", licenceId=licence_id):
+        other_grant(world, actors, (terms["listingId"], rec))
+
+
+@pytest.mark.parametrize(("ending", "status"), ENDINGS)
+def test_ending_the_exclusive_licence_frees_the_listing(
+    world: ConsortiumClient, actors: Actors, ending: str, status: LicenceStatus
+) -> None:
+    licence_id, terms, rec, _ = exclusive_granted(world, actors)
+    _end(world, actors, ending, terms, rec)
+    assert licence_state(world, licence_id)["status"] == status
+    assert licensing(world, terms["listingId"]) == (ZERO, 0, 0)
+    other_id, _, _ = other_grant(world, actors, (terms["listingId"], rec))
+    assert in_force(world, other_id)
+
+
+def test_a_listing_is_free_again_once_the_exclusive_term_has_passed(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    now = world.now()
+    licence_id, terms, rec, _ = exclusive_granted(world, actors, end=now + 30 * DAY)
+    increase_time(world.w3, terms["end"] - world.now())
+    assert licensing(world, terms["listingId"])[:2] == (ZERO, 0)
+    # Revoking the expired exclusive licence afterwards changes nothing for later grants.
+    other_id, other_terms, _ = other_grant(world, actors, (terms["listingId"], rec))
+    revoke_by_regulator(world, actors.regulator, terms)
+    assert licensing(world, terms["listingId"]) == (ZERO, 0, other_terms["end"])
+    with reverts("LicenceRegistryOtherLicencesInForce", latestEnd=other_terms["end"]):
+        exclusive_granted(world, actors, (terms["listingId"], rec), priceFen=7_000_000)
+    assert in_force(world, other_id)
+    assert not in_force(world, licence_id)
+
+
+def test_an_exclusive_grant_waits_until_every_other_licence_could_have_ended(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    listing = listed(world, actors, **PUBLIC)
+    now = world.now()
+    _, first, _ = other_grant(world, actors, listing, end=now + 90 * DAY)
+    other_id, later, _ = other_grant(world, actors, listing, price=4_000_000, end=now + 120 * DAY)
+    _, shorter, _ = other_grant(world, actors, listing, price=5_000_000, end=now + 60 * DAY)
+    assert licensing(world, listing[0]) == (ZERO, 0, later["end"]), "the latest end is kept"
+    with reverts(
+        "LicenceRegistryOtherLicencesInForce", listingId=listing[0], latestEnd=later["end"]
+    ):
+        exclusive_granted(world, actors, listing)
+    # Revoking an ordinary licence does not shorten the wait (its end still counts).
+    revoke_by_regulator(world, actors.regulator, later)
+    with reverts("LicenceRegistryOtherLicencesInForce", latestEnd=later["end"]):
+        exclusive_granted(world, actors, listing)
+    increase_time(world.w3, later["end"] - world.now())
+    licence_id, terms, _, _ = exclusive_granted(world, actors, listing, start=world.now())
+    assert in_force(world, licence_id)
+    assert not in_force(world, other_id)
+    assert first["end"] < later["end"] and shorter["end"] < later["end"]
+    assert licensing(world, listing[0]) == (licence_id, terms["end"], terms["end"])
+
+
+def test_an_ordinary_acceptance_granted_exclusively_is_one_licence(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    """The licence id is the terms' digest either way: one acceptance, one licence."""
+    listing_id, rec = listed(world, actors, **PUBLIC)
+    t = terms_for(world, listing_id, rec, actors)
+    acceptance = world.sign_acceptance(actors.licensee.key, t)
+    licence_id, _ = world.grant(actors.zj.key, actors.licensee.key, t, rec, acceptance)
+    with reverts("LicenceRegistryAlreadyGranted", licenceId=licence_id):
+        world.grant_exclusive(actors.zj.key, "", t, rec, APPROVAL, AUCTION, acceptance)
+
+
+def test_an_exclusive_grant_needs_the_licensees_acceptance(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    listing_id, rec = listed(world, actors, **PUBLIC)
+    t = terms_for(world, listing_id, rec, actors)
+    forged = world.sign_acceptance(actors.outsider.key, t)
+    with reverts("LicenceRegistryInvalidSignature", signer=actors.licensee.address):
+        world.grant_exclusive(actors.zj.key, "", t, rec, APPROVAL, AUCTION, forged)
+    assert licensing(world, listing_id) == (ZERO, 0, 0)
+
+
+def test_only_an_operator_grants_exclusively(world: ConsortiumClient, actors: Actors) -> None:
+    listing_id, rec = listed(world, actors, **PUBLIC)
+    t = terms_for(world, listing_id, rec, actors)
+    with reverts("ConsortiumNotOperator"):
+        world.grant_exclusive(actors.provider.key, actors.licensee.key, t, rec, APPROVAL, AUCTION)
