@@ -93,6 +93,9 @@ AUDIT: dict[str, Audit] = {
     "LicenceGranted": Audit(
         actor=_ACTOR, exchange=_arg("grantingExchange"), listing=_arg("listingId")
     ),
+    "ExclusiveLicenceGranted": Audit(
+        actor=_ACTOR, exchange=_arg("grantingExchange"), listing=_arg("listingId")
+    ),
     "LicenceRevoked": Audit(
         actor=_ACTOR, regulator=_regulator_if_revoked_by_one, listing=_arg("listingId")
     ),

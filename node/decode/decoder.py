@@ -4,7 +4,7 @@
 decodes the topics and the data with the event's compiled decoder and value converters,
 derives the audit fields (:mod:`node.decode.audit`) and adds what some events need to be read:
 the public catalogue of a listing (decoded from its on-chain bytes) and a licence's revenue
-shares (unpacked from ``split``).
+shares (unpacked from ``split``, exclusive licences too).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def _with_shares(args: dict[str, Any]) -> None:
 #: Arguments derived from others, per event (the originals are kept).
 DERIVED_ARGS: dict[str, Callable[[dict[str, Any]], None]] = {
     "LicenceGranted": _with_shares,
+    "ExclusiveLicenceGranted": _with_shares,
 }
 
 

@@ -1,10 +1,17 @@
 """Licences and what they add to their listing (the LicenceRegistry).
 
 Each licence event carries the listing's next sequence number, so each also moves the
-listing's ``seq``; a grant adds one licence and its price to the listing's totals.
+listing's ``seq``; a grant adds one licence and its price to the listing's totals. An exclusive
+grant (``ExclusiveLicenceGranted``: every field of ``LicenceGranted``, then the approval and
+auction references) is the same licence row with ``exclusive`` and the two references, and names
+itself the listing's ``exclusive_licence_id``. Revocation and termination only change the licence
+row: whether the listing is still under its exclusive licence is read from that row's status and
+end (the contract lets no other exclusive licence be granted before either ends it).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from node.events import DecodedEvent, Increment, Insert, RowChange, Update
 
@@ -13,9 +20,14 @@ def _listing_seq(event: DecodedEvent) -> Update:
     return Update("listings", {"listing_id": event.args["listingId"]}, {"seq": event.args["seq"]})
 
 
-def on_LicenceGranted(event: DecodedEvent) -> list[RowChange]:
+def _granted(
+    event: DecodedEvent, exclusive: bool, approval_ref: str | None, auction_ref: str | None
+) -> list[RowChange]:
     a = event.args
     provider_fen, home_fen, granting_fen, consortium_fen = a["shares"]
+    listing: dict[str, Any] = {"seq": a["seq"]}
+    if exclusive:
+        listing["exclusive_licence_id"] = a["licenceId"]
     return [
         Insert(
             "licences",
@@ -40,18 +52,32 @@ def on_LicenceGranted(event: DecodedEvent) -> list[RowChange]:
                 "home_fen": home_fen,
                 "granting_fen": granting_fen,
                 "consortium_fen": consortium_fen,
+                "exclusive": exclusive,
+                "approval_ref": approval_ref,
+                "auction_ref": auction_ref,
                 "status": "active",
                 "granted_block": event.block_number,
                 "granted_at": event.block_time,
             },
         ),
-        _listing_seq(event),
+        Update("listings", {"listing_id": a["listingId"]}, listing),
         Increment(
             "listings",
             {"listing_id": a["listingId"]},
             {"licence_count": 1, "revenue_fen": a["priceFen"]},
         ),
     ]
+
+
+def on_LicenceGranted(event: DecodedEvent) -> list[RowChange]:
+    return _granted(event, False, None, None)
+
+
+def on_ExclusiveLicenceGranted(event: DecodedEvent) -> list[RowChange]:
+    """An exclusive licence of public data: a licence row with its references, and the
+    listing's ``exclusive_licence_id``."""
+    a = event.args
+    return _granted(event, True, a["approvalRef"], a["auctionRef"])
 
 
 def on_LicenceRevoked(event: DecodedEvent) -> list[RowChange]:

@@ -38,6 +38,7 @@ HANDLERS: dict[str, Handler] = {
     "EIP712DomainChanged": listings.on_EIP712DomainChanged,  # also LicenceRegistry's
     # LicenceRegistry
     "LicenceGranted": licences.on_LicenceGranted,
+    "ExclusiveLicenceGranted": licences.on_ExclusiveLicenceGranted,
     "LicenceRevoked": licences.on_LicenceRevoked,
     "LicenceTerminated": licences.on_LicenceTerminated,
 }

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 INDEFINITE = 2**63 - 1
@@ -205,6 +206,9 @@ listings: Table = Table(
     Column("listed_at", BigInteger, nullable=False),
     Column("updated_block", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # The listing's latest exclusive licence (revision 0006): it stands while that licence is
+    # active and its end has not passed (the contract allows no other exclusive grant meanwhile).
+    _hash("exclusive_licence_id"),
 )
 
 listing_versions: Table = Table(
@@ -270,6 +274,11 @@ licences = Table(
     Column("granted_block", BigInteger, nullable=False),
     Column("granted_at", BigInteger, nullable=False),
     Column("ended_block", BigInteger),
+    # An exclusive licence of public data (ExclusiveLicenceGranted, revision 0006) and the hashes
+    # of its approval document and open-auction record; NULL on other licences.
+    Column("exclusive", Boolean, nullable=False, default=False, server_default=false()),
+    _hash("approval_ref"),
+    _hash("auction_ref"),
 )
 
 # ----------------------------------------------------------------------------- oversight

@@ -62,6 +62,12 @@ def act(client: ConsortiumClient, actors: Actors) -> None:
     licence, _ = client.grant(actors.zj.key, actors.licensee.key, terms, nxt)
     later = terms_for(client, listing, nxt, actors, via="SD", priceFen=3_000_000)
     client.grant(actors.sd.key, actors.licensee.key, later, nxt)
+    public, public_rec = listed(client, actors, seed="c", openClass=1)
+    exclusive = terms_for(client, public, public_rec, actors, via="SH")
+    approval, auction = keccak(text="approval"), keccak(text="open auction")
+    client.grant_exclusive(
+        actors.sh.key, actors.licensee.key, exclusive, public_rec, approval, auction
+    )
     deadline = client.deadline()
     later_id = client.licence_id(later)
     client.send(
@@ -188,14 +194,15 @@ def test_real_logs_decode_as_web3_decodes_them(
         "LicenceRegistry": world.licences,
     }
     for event in events:
-        derived = {"shares"} if event.name == "LicenceGranted" else set()
+        granted = event.name in ("LicenceGranted", "ExclusiveLicenceGranted")
+        derived = {"shares"} if granted else set()
         ours = {k: v for k, v in event.args.items() if k not in derived}
         theirs = web3_args(contracts[event.contract], artifacts[event.contract].abi, event)
         assert ours == theirs, f"{event.name} at log {event.log_index}"
         assert event.block_time == times[event.block_number]
         if event.name in ("Listed", "VersionPublished"):
             assert (event.catalogue, event.catalogue_error) == (sample_catalogue(), None)
-        if event.name == "LicenceGranted":
+        if granted:
             assert event.args["shares"] == unpack_shares(event.args["split"])
             assert sum(event.args["shares"]) == event.args["priceFen"]
         project(event)  # real values fit the index's columns

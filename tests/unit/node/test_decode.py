@@ -551,6 +551,57 @@ CASES = [
     ),
     pytest.param(
         "LicenceRegistry",
+        "ExclusiveLicenceGranted",
+        {
+            "licenceId": h(0x12),
+            "listingId": h(0xF1),
+            "licensee": LICENSEE,
+            "grantingExchange": code("ZJ"),
+            "actor": OPERATOR,
+            "version": 2,
+            "purposes": 1,
+            "start": BLOCK_TIME,
+            "end": BLOCK_TIME + 1826 * 86400,
+            "territory": 0,
+            "deliveryMode": 2,
+            "onwardTransfer": 0,
+            "modelTraining": False,
+            "priceFen": 2_000_000,
+            "settlementHash": h(0x5E),
+            "deadline": BLOCK_TIME + 3600,
+            "split": SPLIT,
+            "approvalRef": h(0xA1),
+            "auctionRef": h(0xA2),
+            "seq": 5,
+        },
+        {
+            "licenceId": hx(0x12),
+            "listingId": hx(0xF1),
+            "licensee": LICENSEE,
+            "grantingExchange": "ZJ",
+            "actor": OPERATOR,
+            "version": 2,
+            "purposes": 1,
+            "start": BLOCK_TIME,
+            "end": BLOCK_TIME + 1826 * 86400,
+            "territory": 0,
+            "deliveryMode": 2,
+            "onwardTransfer": 0,
+            "modelTraining": False,
+            "priceFen": 2_000_000,
+            "settlementHash": hx(0x5E),
+            "deadline": BLOCK_TIME + 3600,
+            "split": SPLIT,
+            "approvalRef": hx(0xA1),
+            "auctionRef": hx(0xA2),
+            "seq": 5,
+            "shares": SHARES,
+        },
+        (OPERATOR, "ZJ", None, hx(0xF1), 5),
+        id="an exclusive grant decodes as a grant does, with its approval and auction references",
+    ),
+    pytest.param(
+        "LicenceRegistry",
         "LicenceRevoked",
         {
             "licenceId": h(0x11),
@@ -897,7 +948,7 @@ def test_the_catalog_finds_contracts_by_any_spelling_of_their_address() -> None:
     assert CATALOG.contract_at(address.lower()) == "ListingRegistry"
     assert CATALOG.contract_at(OUTSIDER) is None
     assert sorted(CATALOG.addresses) == sorted(a.lower() for a in ADDRESSES.values())
-    assert len(CATALOG) == 24
+    assert len(CATALOG) == 25
 
 
 # ----------------------------------------------------------------------------- data decoders

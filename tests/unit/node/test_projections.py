@@ -714,6 +714,9 @@ CASES = [
                     "home_fen": 100_000,
                     "granting_fen": 150_000,
                     "consortium_fen": 50_000,
+                    "exclusive": False,
+                    "approval_ref": None,
+                    "auction_ref": None,
                     "status": "active",
                     "granted_block": BLOCK,
                     "granted_at": BLOCK_TIME,
@@ -727,6 +730,57 @@ CASES = [
             ),
         ],
         id="a grant inserts the licence with its split and adds to its listing's totals",
+    ),
+    pytest.param(
+        event(
+            "ExclusiveLicenceGranted",
+            {**GRANT_ARGS, "approvalRef": hx(0xA1), "auctionRef": hx(0xA2)},
+            contract="LicenceRegistry",
+        ),
+        [
+            Insert(
+                "licences",
+                {
+                    "licence_id": LICENCE,
+                    "listing_id": LISTING,
+                    "version": 2,
+                    "licensee": LICENSEE,
+                    "granting_exchange": "ZJ",
+                    "actor": OPERATOR,
+                    "purposes": 1,
+                    "start": BLOCK_TIME,
+                    "end": BLOCK_TIME + 180 * 86400,
+                    "territory": 0,
+                    "delivery_mode": 2,
+                    "onward_transfer": 0,
+                    "model_training": False,
+                    "price_fen": 2_000_000,
+                    "settlement_hash": hx(0x5E),
+                    "deadline": BLOCK_TIME + 3600,
+                    "provider_fen": 1_700_000,
+                    "home_fen": 100_000,
+                    "granting_fen": 150_000,
+                    "consortium_fen": 50_000,
+                    "exclusive": True,
+                    "approval_ref": hx(0xA1),
+                    "auction_ref": hx(0xA2),
+                    "status": "active",
+                    "granted_block": BLOCK,
+                    "granted_at": BLOCK_TIME,
+                },
+            ),
+            Update(
+                "listings",
+                {"listing_id": LISTING},
+                {"seq": 5, "exclusive_licence_id": LICENCE},
+            ),
+            Increment(
+                "listings",
+                {"listing_id": LISTING},
+                {"licence_count": 1, "revenue_fen": 2_000_000},
+            ),
+        ],
+        id="an exclusive grant inserts the licence with its references and names it on its listing",
     ),
     pytest.param(
         event(
@@ -800,7 +854,7 @@ def test_a_listing_row_fills_every_listings_column_but_those_later_events_set() 
     upsert = project(listing_event("Listed"))[0]
     assert isinstance(upsert, Upsert)
     filled = set(upsert.key) | set(upsert.values)
-    later = {"suspended_until", "licence_count", "revenue_fen"}
+    later = {"suspended_until", "licence_count", "revenue_fen", "exclusive_licence_id"}
     assert filled == set(schema.listings.c.keys()) - later
     assert {column for _, column in POLICY_COLUMNS} == set(schema.POLICY_COLUMN_NAMES)
 
