@@ -5,7 +5,7 @@
   status, usage envelope, status, version history and public events;
 - ``GET /exchanges``: the member exchanges;
 - ``GET /disclosure``: licences and revenue per listing, exchange and month, listings and
-  licences per grade and data source.
+  licences per grade and data source, and the exclusive licences of public data granted.
 
 Never a counterparty: no licensee, no provider account, no settlement reference, no acting
 account at all. A listing's events keep the exchange (or regulator) that acted, and of each
@@ -429,6 +429,17 @@ def _until(until: Any) -> Any:
     return None if not isinstance(until, int) or until >= 2**64 - 1 else until
 
 
+#: What a grant shows the public, exclusive or not.
+_GRANT_ARGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "version": ("version", _plain),
+    "purposes": ("purposes", lambda v: _flags(Purpose, v or 0)),
+    "territory": ("territory", lambda v: _name(Territory, v)),
+    "deliveryMode": ("delivery_mode", lambda v: _flags(DeliveryMode, v or 0)),
+    "start": ("start", _plain),
+    "end": ("end", _plain),
+    "priceFen": ("price_fen", _plain),
+}
+
 #: What each public event shows of its arguments: argument → (field, how it is shown). Never
 #: a party's account, a settlement reference or an evidence document's hash.
 PUBLIC_ARGS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
@@ -436,14 +447,12 @@ PUBLIC_ARGS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "VersionPublished": {"record": ("version", _version_of_record)},
     "Delisted": {"reasonCode": ("reason_code", _plain)},
     "ConsentWithdrawn": {},
-    "LicenceGranted": {
-        "version": ("version", _plain),
-        "purposes": ("purposes", lambda v: _flags(Purpose, v or 0)),
-        "territory": ("territory", lambda v: _name(Territory, v)),
-        "deliveryMode": ("delivery_mode", lambda v: _flags(DeliveryMode, v or 0)),
-        "start": ("start", _plain),
-        "end": ("end", _plain),
-        "priceFen": ("price_fen", _plain),
+    "LicenceGranted": _GRANT_ARGS,
+    # Disclosed publicly (DOMAIN): an exclusive licence's approval and open-auction references.
+    "ExclusiveLicenceGranted": {
+        **_GRANT_ARGS,
+        "approvalRef": ("approval_ref", _plain),
+        "auctionRef": ("auction_ref", _plain),
     },
     "LicenceRevoked": {
         "byRegulator": ("by_regulator", _plain),
@@ -475,6 +484,21 @@ def public_event(row: Mapping[str, Any]) -> dict[str, Any]:
         "exchange": row["acting_exchange"],
         "regulator": row["acting_regulator"],
         "details": {field: show(args.get(arg)) for arg, (field, show) in shown.items()},
+    }
+
+
+def _exclusive(row: Mapping[str, Any], now: int) -> dict[str, Any] | None:
+    """The exclusive licence the listing is under (DOMAIN: publicly disclosed), while it is
+    active and its end has not passed; None otherwise. Never the licensee."""
+    end = row.get("exclusive_end")
+    if row.get("exclusive_status") != "active" or not isinstance(end, int) or end <= now:
+        return None
+    return {
+        "until": end,
+        "start": row["exclusive_start"],
+        "granting_exchange": row["exclusive_granting_exchange"],
+        "approval_ref": row["exclusive_approval_ref"],
+        "auction_ref": row["exclusive_auction_ref"],
     }
 
 
@@ -529,6 +553,7 @@ def listing_json(
         },
         "licence_count": row["licence_count"],
         "revenue_fen": row["revenue_fen"],
+        "exclusive_licence": _exclusive(row, now),
         "listed_at": row["listed_at"],
         "listed_block": row["listed_block"],
         "updated_at": row["updated_at"],
@@ -592,6 +617,22 @@ def disclosure_json(found: Disclosure, start: date | None, end: date | None) -> 
         ],
         "by_grade": [{**_class_sum(r), "grade": _name(Grade, r["grade"])} for r in found.by_grade],
         "by_source": [{**_class_sum(r), "source": r["source"]} for r in found.by_source],
+        "exclusive_licences": [
+            {
+                "listing_id": r["listing_id"],
+                "title": r["title"],
+                "home_exchange": r["home_exchange"],
+                "granting_exchange": r["granting_exchange"],
+                "start": int(r["start"]),
+                "end": int(r["end"]),
+                "status": r["status"],
+                "price_fen": int(r["price_fen"]),
+                "approval_ref": r["approval_ref"],
+                "auction_ref": r["auction_ref"],
+                "granted_at": int(r["granted_at"]),
+            }
+            for r in found.exclusive
+        ],
     }
 
 

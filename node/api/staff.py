@@ -9,6 +9,10 @@ contract's refusal comes back as JSON naming the contract's error and its values
 chain's state refuses it (already registered, not listed, suspended...), 422 when the request
 itself does (a signature that does not verify, terms outside the listing's envelope...).
 
+An exclusive licence of public data (``{exclusive: true, approval_ref, auction_ref}``) is
+granted by ``LicenceRegistry.grantExclusive``; the desk checks that the listing is public data and
+the term at most five years before sending.
+
 Revocation is not here: DOMAIN gives it to the provider and to regulators, not to exchanges.
 """
 
@@ -62,16 +66,19 @@ from onelist.chain.connection import Transactable
 from onelist.chain.revert import TransactionReverted
 from onelist.codes import ParticipantRole, exchange_code
 from onelist.errors import OnelistError
-from onelist.records import record_tuple, terms_tuple
+from onelist.records import EXCLUSIVE_MAX_TERM_DAYS, record_tuple, terms_tuple
 
 __all__ = [
     "REGISTRARS",
     "SENDER",
+    "Exclusivity",
     "Registration",
     "add_routes",
     "approve",
+    "check_exclusive_grant",
     "find_licence_request",
     "grant",
+    "parse_exclusivity",
     "parse_reason",
     "parse_registration",
     "read_licence_requests",
@@ -245,6 +252,7 @@ _REQUEST_FAULTS = (
     "NotAdmitted",
     "WrongGrantingExchange",
     "ZeroAddress",
+    "NotPublicData",
 )
 
 
@@ -684,8 +692,66 @@ async def register(
 # --------------------------------------------------------------------------- licences
 
 
+_ZERO32 = b"\0" * 32
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusivity:
+    """An exclusive grant's references (``LicenceRegistry.grantExclusive``): the hashes of the
+    approval document and of the open-auction record."""
+
+    approval_ref: bytes
+    auction_ref: bytes
+
+
+def _reference(body: Mapping[str, Any], name: str) -> bytes:
+    value = body.get(name)
+    if value is None:
+        raise Unprocessable("an exclusive grant needs it (a 0x-hex hash of 32 bytes)", field=name)
+    if not (isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{64}", value)):
+        raise Unprocessable("must be 0x and 64 hex digits (a hash of 32 bytes)", field=name)
+    raw = bytes.fromhex(value[2:])
+    if raw == _ZERO32:
+        raise Unprocessable("must not be the zero hash", field=name)
+    return raw
+
+
+def parse_exclusivity(body: Mapping[str, Any]) -> Exclusivity | None:
+    """The exclusive fields of a grant request: ``exclusive`` (a boolean, default false) and,
+    with it true, ``approval_ref`` and ``auction_ref`` (nonzero 32-byte hashes). None for an
+    ordinary grant; 422 naming the field that is wrong."""
+    exclusive = body.get("exclusive", False)
+    if not isinstance(exclusive, bool):
+        raise Unprocessable("must be true or false", field="exclusive")
+    if not exclusive:
+        for name in ("approval_ref", "auction_ref"):
+            if body.get(name) is not None:
+                raise Unprocessable("only an exclusive grant names it", field=name)
+        return None
+    return Exclusivity(_reference(body, "approval_ref"), _reference(body, "auction_ref"))
+
+
+def check_exclusive_grant(terms: Mapping[str, Any], row: Mapping[str, Any], now: int) -> None:
+    """What an exclusive grant asks beyond a grant, checked before sending (the contract checks
+    it again): public data, and a term of at most :data:`EXCLUSIVE_MAX_TERM_DAYS` days from its
+    start or from now, whichever is earlier; 422 naming the field."""
+    if not row["open_class"]:
+        raise Unprocessable(
+            "exclusive licences are for public data only; this listing is not public data",
+            field="exclusive",
+        )
+    longest = EXCLUSIVE_MAX_TERM_DAYS * 86400
+    if terms["end"] - min(terms["start"], now) > longest:
+        raise Unprocessable(
+            f"an exclusive licence runs at most {EXCLUSIVE_MAX_TERM_DAYS} days (five years) "
+            "from its start, or from now if that is earlier",
+            field="terms.end",
+        )
+
+
 async def grant_licence(request: web.Request) -> web.Response:
-    """``POST /staff/licences`` {licence_request_id} or {terms, acceptance}."""
+    """``POST /staff/licences`` {licence_request_id} or {terms, acceptance}, and for an
+    exclusive licence of public data {exclusive: true, approval_ref, auction_ref}."""
     user = await require_staff(request, "reviewer")
     return web.json_response(await grant(request, user, await json_body(request)))
 
@@ -697,6 +763,7 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
     organisation = _exchange_node(request)
     engine = _engine(request)
     store = submissions_store
+    exclusivity = parse_exclusivity(body)
     request_id = body.get("licence_request_id")
     licence_request: Any = None
     if request_id is not None:
@@ -733,6 +800,8 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
             f"the terms are for version {terms['version']}; the listing is at version "
             f"{record['version']}"
         )
+    if exclusivity is not None:
+        check_exclusive_grant(terms, row, int(time.time()))
     deployment = sender.deployment
     licence_id = (
         "0x"
@@ -747,10 +816,27 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
         raise Unprocessable("the request's licence id is not its terms'", field="terms")
 
     def build(client: ConsortiumClient) -> Any:
+        if exclusivity is not None:
+            return client.licences.functions.grantExclusive(
+                terms_tuple(terms),
+                record_tuple(record),
+                acceptance,
+                exclusivity.approval_ref,
+                exclusivity.auction_ref,
+            )
         return client.licences.functions.grant(terms_tuple(terms), record_tuple(record), acceptance)
 
     async with _desk(request).lock(f"licence:{licence_id}"):
+        # One key per licence, exclusive or not: the licence id is the same, and so is the
+        # licence; a request that asks otherwise than the grant already sent is refused below.
         outcome = await _send(request, f"grant:{licence_id}", build, user.username)
+        granted_exclusive = _exclusive_in(sender, outcome.receipt)
+        if granted_exclusive != (exclusivity is not None):
+            raise Conflict(
+                f"licence {licence_id} was already granted "
+                f"{'exclusive' if granted_exclusive else 'non-exclusive'} (tx {outcome.tx_hash})",
+                code="granted_otherwise",
+            )
         if licence_request is not None:
             await asyncio.to_thread(
                 store.set_licence_request_status,
@@ -767,9 +853,18 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
         "version": terms["version"],
         "licensee": terms["licensee"],
         "licence_request_id": None if licence_request is None else licence_request.id,
+        "exclusive": exclusivity is not None,
+        "approval_ref": None if exclusivity is None else "0x" + exclusivity.approval_ref.hex(),
+        "auction_ref": None if exclusivity is None else "0x" + exclusivity.auction_ref.hex(),
         "tx_hash": outcome.tx_hash,
         "block_number": outcome.block_number,
     }
+
+
+def _exclusive_in(sender: TransactionSender, receipt: Any) -> bool:
+    """Whether the grant in ``receipt`` was exclusive (its event is ExclusiveLicenceGranted)."""
+    events = sender.client().licences.events
+    return bool(events.ExclusiveLicenceGranted().process_receipt(receipt, errors=DISCARD))
 
 
 def _licence_request_body(req: LicenceRequest) -> dict[str, Any]:

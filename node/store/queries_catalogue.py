@@ -71,6 +71,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
@@ -119,6 +120,7 @@ PUBLIC_EVENTS = (
     "Delisted",
     "ConsentWithdrawn",
     "LicenceGranted",
+    "ExclusiveLicenceGranted",
     "LicenceRevoked",
     "LicenceTerminated",
     "Suspended",
@@ -873,7 +875,21 @@ _EVENT_COLUMNS = (
 # running it).
 _ID: Any = bindparam("listing_id")
 _PUBLIC = and_(_E.c.listing_id == _ID, _E.c.name.in_([literal(name) for name in PUBLIC_EVENTS]))
-_PAGE_LISTING = select(_L).where(_L.c.listing_id == _ID)
+# The listing's latest exclusive licence beside its row (a primary-key join; NULLs when it has
+# none): what the public sees of it, never the licensee.
+_EXCLUSIVE = schema.licences
+_EXCLUSIVE_COLUMNS = (
+    _EXCLUSIVE.c.status.label("exclusive_status"),
+    _EXCLUSIVE.c.start.label("exclusive_start"),
+    _EXCLUSIVE.c.end.label("exclusive_end"),
+    _EXCLUSIVE.c.granting_exchange.label("exclusive_granting_exchange"),
+    _EXCLUSIVE.c.approval_ref.label("exclusive_approval_ref"),
+    _EXCLUSIVE.c.auction_ref.label("exclusive_auction_ref"),
+)
+_WITH_EXCLUSIVE = _L.outerjoin(_EXCLUSIVE, _EXCLUSIVE.c.licence_id == _L.c.exclusive_licence_id)
+_PAGE_LISTING = (
+    select(_L, *_EXCLUSIVE_COLUMNS).select_from(_WITH_EXCLUSIVE).where(_L.c.listing_id == _ID)
+)
 _PAGE_VERSIONS = select(*_VERSION_COLUMNS).where(_V.c.listing_id == _ID).order_by(_V.c.version)
 _PAGE_EVENTS = (
     select(*_EVENT_COLUMNS)
@@ -907,34 +923,39 @@ _VERSION_NAMES = tuple(column.name for column in _VERSION_COLUMNS)
 _EVENT_NAMES = tuple(column.name for column in _EVENT_COLUMNS)
 _RECENT = _PAGE_EVENTS.subquery("recent")
 _EMPTY_JSON: ColumnElement[Any] = literal_column("'[]'::json")
-_PAGE_IN_ONE = select(
-    _L,
+_PAGE_IN_ONE = (
     select(
-        func.coalesce(
-            func.json_agg(
-                aggregate_order_by(func.json_build_array(*_VERSION_COLUMNS), _V.c.version)
-            ),
-            _EMPTY_JSON,
+        _L,
+        *_EXCLUSIVE_COLUMNS,
+        select(
+            func.coalesce(
+                func.json_agg(
+                    aggregate_order_by(func.json_build_array(*_VERSION_COLUMNS), _V.c.version)
+                ),
+                _EMPTY_JSON,
+            )
         )
-    )
-    .where(_V.c.listing_id == _ID)
-    .scalar_subquery()
-    .label("page_versions"),
-    select(
-        func.coalesce(
-            func.json_agg(
-                aggregate_order_by(
-                    func.json_build_array(*_RECENT.c),
-                    _RECENT.c.block_number,
-                    _RECENT.c.log_index,
-                )
-            ),
-            _EMPTY_JSON,
+        .where(_V.c.listing_id == _ID)
+        .scalar_subquery()
+        .label("page_versions"),
+        select(
+            func.coalesce(
+                func.json_agg(
+                    aggregate_order_by(
+                        func.json_build_array(*_RECENT.c),
+                        _RECENT.c.block_number,
+                        _RECENT.c.log_index,
+                    )
+                ),
+                _EMPTY_JSON,
+            )
         )
+        .scalar_subquery()
+        .label("page_events"),
     )
-    .scalar_subquery()
-    .label("page_events"),
-).where(_L.c.listing_id == _ID)
+    .select_from(_WITH_EXCLUSIVE)
+    .where(_L.c.listing_id == _ID)
+)
 _EXCHANGES = select(
     _X.c.code,
     _X.c.idx,
@@ -964,23 +985,23 @@ def listing_page_of_row(row: Mapping[str, Any]) -> ListingPage:
 
 
 _S = schema.suspensions
-_SUSPENSION_ENDS = (
-    select(_S.c.until)
-    .where(
+_ENDS = union(
+    select(_S.c.until).where(
         _S.c.scope == int(SuspensionScope.listing),
         _S.c.action == "suspend",
         _S.c.until > 0,
         _S.c.until < schema.INDEFINITE,
-    )
-    .distinct()
-    .order_by(_S.c.until)
-)
+    ),
+    select(_EXCLUSIVE.c.end).where(_EXCLUSIVE.c.exclusive, _EXCLUSIVE.c.status == "active"),
+).subquery("ends")
+_SUSPENSION_ENDS = select(_ENDS.c.until).order_by(_ENDS.c.until)
 
 
 def suspension_ends(source: Source) -> list[int]:
-    """Every moment a listing's suspension was set to end (sorted, past ones too): the only
-    moments the catalogue's answers change without a new block (a listing shows suspended
-    while ``now < suspended_until``, and each such value came from one of these)."""
+    """Every moment a listing's suspension was set to end, and every end of an active
+    exclusive licence (sorted, past ones too): the only moments the catalogue's answers change
+    without a new block (a listing shows suspended while ``now < suspended_until``, and under
+    an exclusive licence while ``now < end``, and each such value came from one of these)."""
     with _reading(source) as connection:
         return [int(until) for until in connection.execute(_SUSPENSION_ENDS).scalars()]
 
@@ -1008,6 +1029,10 @@ class Disclosure:
     days: list[tuple[int, int, int]]
     by_grade: list[dict[str, Any]]
     by_source: list[dict[str, Any]]
+    #: Exclusive licences of public data granted in the period (DOMAIN: public disclosure): the
+    #: listing, granting exchange, term, status, price and the approval and auction references;
+    #: never the licensee.
+    exclusive: list[dict[str, Any]]
 
 
 _Li = schema.licences
@@ -1103,6 +1128,25 @@ def disclosure(
         ]
         by_grade = _by_class(connection, _L.c.grade, "grade", listed, granted)
         by_source = _by_class(connection, _source(), "source", listed, granted)
+        exclusive = grouped(
+            select(
+                _Li.c.listing_id,
+                _L.c.title,
+                _L.c.home_exchange,
+                _Li.c.granting_exchange,
+                _Li.c.start,
+                _Li.c.end,
+                _Li.c.status,
+                _Li.c.price_fen,
+                _Li.c.approval_ref,
+                _Li.c.auction_ref,
+                _Li.c.granted_at,
+            )
+            .select_from(with_listing)
+            .where(granted, _Li.c.exclusive)
+            .order_by(_Li.c.granted_at, _Li.c.licence_id)
+            .limit(listings_limit)
+        )
     return Disclosure(
         licences=int(licences),
         revenue_fen=int(revenue),
@@ -1113,6 +1157,7 @@ def disclosure(
         days=days,
         by_grade=by_grade,
         by_source=by_source,
+        exclusive=exclusive,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import secrets
 import time
@@ -28,15 +29,17 @@ from listing.manifest import manifest_document, manifest_from_data
 from listing.onchain import to_json
 from listing.signing import sign_listing
 from node.api.app import create_app
-from node.api.errors import BadRequest
+from node.api.errors import BadRequest, Unprocessable
 from node.api.keys import STORE
+from node.api.licences import licence_json
 from node.api.openapi import document
-from node.api.staff import SENDER, add_routes, refusal
+from node.api.staff import SENDER, add_routes, parse_exclusivity, refusal
 from node.api.staff_auth import COOKIE, CSRF_HEADER, add_staff_user, require_staff
 from node.api.submissions import parse_terms
 from node.chain.sender import SendFailed, TransactionSender
 from node.store import open_engine, upgrade
 from node.store.migrate import downgrade
+from node.store.queries_licences import read_licence
 from node.store.schema_staff import staff_metadata, staff_sessions
 from node.store.schema_submissions import submissions
 from node.store.staff import listing_row, sent_transaction
@@ -55,6 +58,7 @@ from onelist.chain.connection import address_of
 from onelist.chain.revert import DecodedRevert, TransactionReverted
 from onelist.chain.samples import sample_record, sample_terms
 from onelist.codes import exchange_code
+from onelist.records import terms_tuple
 from tests.integration.db_fixtures import BACKENDS, _create_database, _drop_database
 from tests.unit.listing.manifests import valid_manifest
 
@@ -471,9 +475,9 @@ async def test_a_revert_is_a_json_error_naming_the_contract_error(desk: Desk) ->
     assert sent_transaction(desk.engine, f"register:{provider}") is None  # nothing was sent
 
 
-async def _listed_at_sh(desk: Desk) -> tuple[bytes, dict[str, Any]]:
+async def _listed_at_sh(desk: Desk, **policy: Any) -> tuple[bytes, dict[str, Any]]:
     c = desk.consortium
-    record = sample_record(address_of(c.keys[5]), f"desk-grant-{next(_seeds)}")
+    record = sample_record(address_of(c.keys[5]), f"desk-grant-{next(_seeds)}", **policy)
     listing_id, receipt = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
     await indexed(desk, "0x" + bytes(receipt["transactionHash"]).hex())
     return listing_id, record
@@ -532,6 +536,181 @@ async def test_granting_a_licence_request(desk: Desk) -> None:
     stored = get_licence_request(desk.engine, request.id)
     assert stored is not None and stored.status == "granted"
     assert stored.tx_hash == granted["tx_hash"]
+
+
+DAY = 86400
+APPROVAL_REF = "0x" + keccak(text="approval document").hex()
+AUCTION_REF = "0x" + keccak(text="open auction record").hex()
+ZERO_REF = "0x" + "00" * 32
+
+
+def _signed(desk: Desk, listing_id: bytes, **terms: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The licensee's (keys[7]) signed terms, granted by SH: a grant request's body, and the
+    terms."""
+    c = desk.consortium
+    licensee = c.keys[7]
+    now = c.client.now()
+    t = sample_terms(listing_id, 1, address_of(licensee), exchange_code("SH"), now, **terms)
+    acceptance = c.client.sign_acceptance(licensee, t)
+    return {"terms": to_json(t), "acceptance": "0x" + acceptance.hex()}, t
+
+
+def _signed_body(desk: Desk, listing_id: bytes, **terms: Any) -> dict[str, Any]:
+    return _signed(desk, listing_id, **terms)[0]
+
+
+async def _public_get(desk: Desk, path: str, template: str) -> Any:
+    """A public route's 200 answer, checked against the document."""
+    response = await desk.client.get(path)
+    answer = await response.json()
+    assert response.status == 200, answer
+    doc = document()
+    schema_ = doc["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]
+    Draft202012Validator({**schema_["schema"], "components": doc["components"]}).validate(answer)
+    return answer
+
+
+async def test_granting_an_exclusive_licence_of_public_data(desk: Desk) -> None:
+    c = desk.consortium
+    listing_id, _ = await _listed_at_sh(desk, openClass=1, maxTermDays=2000)
+    lid = "0x" + listing_id.hex()
+    now = c.client.now()
+    ordinary, terms = _signed(desk, listing_id, end=now + 1000 * DAY)
+    exclusive = {**ordinary, "exclusive": True, "approval_ref": APPROVAL_REF}
+    exclusive["auction_ref"] = AUCTION_REF
+    status, granted = await desk.post("/staff/licences", exclusive)
+    assert status == 200, granted
+    assert granted["exclusive"] is True
+    assert (granted["approval_ref"], granted["auction_ref"]) == (APPROVAL_REF, AUCTION_REF)
+    status, again = await desk.post("/staff/licences", exclusive)
+    assert status == 200 and again["tx_hash"] == granted["tx_hash"]
+
+    status, error = await desk.post("/staff/licences", ordinary)
+    assert status == 409 and error["code"] == "granted_otherwise", error
+    status, error = await desk.post("/staff/licences", _signed_body(desk, listing_id, priceFen=3))
+    assert status == 422 and "LicenceRegistryPriceBelowFloor" in error["message"]
+    other = _signed_body(desk, listing_id, priceFen=3_000_000)
+    status, error = await desk.post("/staff/licences", other)
+    assert status == 409 and error["code"] == "reverted", error
+    assert "LicenceRegistryUnderExclusiveLicence" in error["message"]
+    assert granted["licence_id"] in error["message"]
+
+    await indexed(desk, granted["tx_hash"])
+    row = listing_row(desk.engine, lid)
+    assert row is not None and row["exclusive_licence_id"] == granted["licence_id"]
+    licence = licence_json(read_licence(desk.engine, granted["licence_id"]) or {}, now)
+    assert licence["exclusive"] is True
+    assert (licence["approval_ref"], licence["auction_ref"]) == (APPROVAL_REF, AUCTION_REF)
+
+    # Public disclosure: the listing page and the disclosure name the exclusive licence, its
+    # term and references, never the licensee.
+    licensee = granted["licensee"]
+    page = await _public_get(desk, f"/listings/{lid}", "/listings/{listing_id}")
+    assert page["exclusive_licence"] == {
+        "until": exclusive["terms"]["end"],
+        "start": exclusive["terms"]["start"],
+        "granting_exchange": "SH",
+        "approval_ref": APPROVAL_REF,
+        "auction_ref": AUCTION_REF,
+    }
+    (event,) = [e for e in page["events"] if e["name"] == "ExclusiveLicenceGranted"]
+    assert event["details"]["approval_ref"] == APPROVAL_REF
+    disclosed = await _public_get(desk, "/disclosure", "/disclosure")
+    (entry,) = [e for e in disclosed["exclusive_licences"] if e["listing_id"] == lid]
+    assert (entry["status"], entry["end"]) == ("active", exclusive["terms"]["end"])
+    assert entry["auction_ref"] == AUCTION_REF
+    for answer in (page, disclosed):
+        text = json.dumps(answer).lower()
+        assert licensee.lower() not in text and licensee[2:].lower() not in text
+
+    # A regulator revokes it: the listing is free, and its page says so.
+    revoke = c.client.licences.functions.revokeByRegulator(
+        terms_tuple(terms), 6, keccak(text="an order")
+    )
+    receipt = c.client.send(revoke, c.keys[4])
+    await indexed(desk, "0x" + bytes(receipt["transactionHash"]).hex())
+    page = await _public_get(desk, f"/listings/{lid}", "/listings/{listing_id}")
+    assert page["exclusive_licence"] is None
+    status, granted = await desk.post("/staff/licences", other)
+    assert status == 200 and granted["exclusive"] is False, granted
+
+
+async def test_an_exclusive_grant_the_listing_or_its_term_refuses_is_422(desk: Desk) -> None:
+    c = desk.consortium
+    private_id, _ = await _listed_at_sh(desk)
+    body = {**_signed_body(desk, private_id), "exclusive": True}
+    body.update(approval_ref=APPROVAL_REF, auction_ref=AUCTION_REF)
+    status, error = await desk.post("/staff/licences", body)
+    assert (status, error["field"]) == (422, "exclusive"), error
+    assert "public data" in error["message"]
+
+    public_id, _ = await _listed_at_sh(desk, openClass=1, maxTermDays=2000)
+    body = {**_signed_body(desk, public_id, end=c.client.now() + 1900 * DAY), "exclusive": True}
+    body.update(approval_ref=APPROVAL_REF, auction_ref=AUCTION_REF)
+    status, error = await desk.post("/staff/licences", body)
+    assert (status, error["field"]) == (422, "terms.end"), error
+    assert "1826 days" in error["message"]
+
+
+EXCLUSIVE_INPUT = [
+    pytest.param({"exclusive": "yes"}, "exclusive", id="exclusive must be a boolean"),
+    pytest.param({"exclusive": 1}, "exclusive", id="exclusive is not a number"),
+    pytest.param({"exclusive": True}, "approval_ref", id="an exclusive grant names its approval"),
+    pytest.param(
+        {"exclusive": True, "approval_ref": "0x12", "auction_ref": AUCTION_REF},
+        "approval_ref",
+        id="an approval reference is a 32-byte hash",
+    ),
+    pytest.param(
+        {"exclusive": True, "approval_ref": ZERO_REF, "auction_ref": AUCTION_REF},
+        "approval_ref",
+        id="an approval reference is not the zero hash",
+    ),
+    pytest.param(
+        {"exclusive": True, "approval_ref": APPROVAL_REF},
+        "auction_ref",
+        id="an exclusive grant names its open auction",
+    ),
+    pytest.param(
+        {"exclusive": True, "approval_ref": APPROVAL_REF, "auction_ref": 7},
+        "auction_ref",
+        id="an auction reference is a hex string",
+    ),
+    pytest.param(
+        {"exclusive": False, "auction_ref": AUCTION_REF},
+        "auction_ref",
+        id="only an exclusive grant names references",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), EXCLUSIVE_INPUT)
+def test_parse_exclusivity_refuses(body: dict[str, Any], field: str) -> None:
+    with pytest.raises(Unprocessable) as info:
+        parse_exclusivity(body)
+    assert info.value.status == 422 and info.value.field == field
+
+
+def test_parse_exclusivity_reads_the_references() -> None:
+    assert parse_exclusivity({}) is None
+    assert parse_exclusivity({"exclusive": False, "approval_ref": None}) is None
+    found = parse_exclusivity(
+        {
+            "exclusive": True,
+            "approval_ref": APPROVAL_REF.upper().replace("0X", "0x"),
+            "auction_ref": AUCTION_REF,
+        }
+    )
+    assert found is not None
+    assert (found.approval_ref.hex(), found.auction_ref.hex()) == (
+        APPROVAL_REF[2:],
+        AUCTION_REF[2:],
+    )
+
+
+async def test_bad_exclusive_input_is_a_422_naming_the_field(desk: Desk) -> None:
+    status, error = await desk.post("/staff/licences", {"exclusive": True, "approval_ref": "x"})
+    assert (status, error["field"]) == (422, "approval_ref"), error
 
 
 @pytest.mark.parametrize(
@@ -696,6 +875,11 @@ def test_parse_terms(terms: object, field: str | None) -> None:
         ("ListingRegistryInvalidSignature", 422),
         ("ListingRegistryExpiredSignature", 422),
         ("LicenceRegistryPriceBelowFloor", 422),
+        ("LicenceRegistryExclusiveNotPublicData", 422),
+        ("LicenceRegistryExclusiveReferenceRequired", 422),
+        ("LicenceRegistryExclusiveInvalidTerm", 422),
+        ("LicenceRegistryUnderExclusiveLicence", 409),
+        ("LicenceRegistryOtherLicencesInForce", 409),
         ("ListingRegistryGradeNotListable", 422),
         ("", 409),
     ],
@@ -706,6 +890,11 @@ def test_parse_terms(terms: object, field: str | None) -> None:
         "a signature that does not verify is the request's fault",
         "an expired signature is the request's fault",
         "a price below the floor is the request's fault",
+        "an exclusive licence of data that is not public is the request's fault",
+        "an exclusive grant without its references is the request's fault",
+        "an exclusive term over five years is the request's fault",
+        "a listing under an exclusive licence is a conflict",
+        "licences still running are a conflict for an exclusive grant",
         "core data is the request's fault",
         "a revert without data is a conflict",
     ],
@@ -821,3 +1010,48 @@ async def test_two_rejections_at_once_record_one_reason(desk: Desk) -> None:
     (won,) = [body for status, body in answers if status == 200]
     kept = get_licence_request(desk.engine, request_id)
     assert kept is not None and kept.reason == won["reason"]
+
+
+# ----------------------------------------------------------------------------- no scrypt at import
+
+
+def test_importing_the_staff_area_hashes_nothing() -> None:
+    """The hash an unknown username is checked against is made without scrypt, so every process
+    that imports the node (each CLI command, each test worker) is spared 0.1 s and 32 MiB."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import hashlib\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise SystemExit('scrypt ran at import')\n"
+        "hashlib.scrypt = refuse\n"
+        "import node.api.staff_auth, node.api.staff\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_unknown_username_costs_one_full_scrypt_and_matches_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from node.api import staff_auth
+
+    costs: list[tuple[int, int, int]] = []
+    real = staff_auth._scrypt
+
+    def counted(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+        costs.append((n, r, p))
+        return real(password, salt, n, r, p)
+
+    monkeypatch.setattr(staff_auth, "_scrypt", counted)
+    assert not staff_auth.verify_password("correct horse battery", staff_auth._UNKNOWN_USER_HASH)
+    # The same work as checking a real account's password at the default cost.
+    assert costs == [(staff_auth.SCRYPT_N, staff_auth.SCRYPT_R, staff_auth.SCRYPT_P)]
