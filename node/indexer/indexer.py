@@ -13,7 +13,8 @@ One step (:meth:`Indexer.step`):
 
 :meth:`Indexer.run` repeats steps, waits for new blocks when caught up, and tells failures apart:
 an unreachable chain or database is retried with backoff while reads keep being served and the
-node reports not ready; a reorg past the window stops the loop.
+node reports not ready; a reorg past the window, or the index's lock taken by another indexer,
+stops the loop.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from node.errors import RangeTooLarge, ReorgBeyondWindow, RpcError, RpcUnavailab
 from node.events import BlockHeader, RawLog
 from node.indexer.batch import Project, RangeBatch, build_batch
 from node.store import Cursor, RowChangeError, Store, StoreError, WriteBatch
+from node.store.index_lock import IndexLockLost, check_held
 
 log = logging.getLogger("onelist.node.indexer")
 
@@ -249,7 +251,7 @@ class Indexer:
                 first_block=first,
             )
             try:
-                await asyncio.to_thread(self.store.apply_batch, batch)
+                await asyncio.to_thread(self._write, self.store.apply_batch, batch)
                 break
             except RowChangeError as exc:
                 # One event's changes do not fit the index (e.g. an update of a row an earlier
@@ -271,6 +273,13 @@ class Indexer:
         self.state.indexed = end.number
         if self.on_progress is not None:
             self.on_progress(self.state)
+
+    def _write(self, write: Callable[..., object], *args: object) -> None:
+        """``write(*args)`` to the store, in a worker thread, once this process is sure it
+        still holds the index's lock (a PostgreSQL lock whose session ended is taken again;
+        :class:`IndexLockLost` if another indexer took it meanwhile)."""
+        check_held(self.store.engine.url)
+        write(*args)
 
     async def _reorg(self, cursor: tuple[int, bytes], reason: str) -> None:
         """Roll back to the newest kept block the chain still agrees with."""
@@ -295,7 +304,7 @@ class Indexer:
             )
         log.warning("reorg: %s; rolling back from block %d to %d", reason, number, ancestor.number)
         await asyncio.to_thread(
-            self.store.rollback_to, ancestor.number, ancestor.hash, self.project
+            self._write, self.store.rollback_to, ancestor.number, ancestor.hash, self.project
         )
         self.state.reorgs += 1
         self.state.indexed = ancestor.number
@@ -339,6 +348,11 @@ class Indexer:
                 self.state.last_error = None
                 if caught_up:
                     await self._wait(stop, self.poll_interval)
+            except (ReorgBeyondWindow, IndexLockLost) as exc:
+                self.reset_pipeline()
+                self.state.last_error = str(exc)
+                log.critical("%s", exc)
+                raise
             except RpcUnavailable as exc:
                 self.reset_pipeline()
                 self.state.chain_reachable = False
@@ -355,11 +369,6 @@ class Indexer:
                 self._failed(f"database error: {exc}", backoff)
                 await self._wait(stop, backoff)
                 backoff = min(30.0, backoff * 2)
-            except ReorgBeyondWindow as exc:
-                self.reset_pipeline()
-                self.state.last_error = str(exc)
-                log.critical("%s", exc)
-                raise
 
     def _failed(self, message: str, backoff: float) -> None:
         if message != self.state.last_error:

@@ -14,6 +14,13 @@ only read and take none.
   organisation, on a connection of its own that stays idle (outside any transaction) for the
   process's life; the server lets go when that session ends. The session's
   ``application_name`` carries the holder's pid and host, which the refused node shows.
+
+  That session can end while the node runs (a server restart, ``pg_terminate_backend``, a
+  dropped connection), and the lock with it. So the indexer calls :func:`check_held` before
+  each write: the lock's session is asked whether it still holds the lock (one round trip); if
+  the session ended, the lock is taken again on a new one, or, when another process took it
+  meanwhile, :class:`IndexLockLost` stops the indexer loudly before it writes. A server that
+  cannot be reached is a :class:`StoreUnavailableError`, retried like any other.
 """
 
 from __future__ import annotations
@@ -21,12 +28,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, exc, text
+from sqlalchemy import Connection, Engine, create_engine, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
@@ -36,15 +45,38 @@ from node.store.errors import StoreError
 __all__ = [
     "IndexInUse",
     "IndexLock",
+    "IndexLockLost",
     "advisory_key",
+    "check_held",
     "hold_index",
     "lock_index",
     "lock_path",
     "refusal",
 ]
 
+log = logging.getLogger("onelist.node.store.index_lock")
+
 #: PostgreSQL's limit on ``application_name`` (longer names are cut by the server).
 _APPLICATION_NAME_MAX = 63
+#: TCP keepalives on the lock's idle connection (libpq's settings): a peer gone without a word
+#: (a network cut) is found within about a minute instead of the kernel's two hours.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+_MINE = text(
+    """
+    SELECT EXISTS (
+      SELECT 1 FROM pg_locks
+      WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid = pg_backend_pid()
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND classid::bigint = :high AND objid::bigint = :low
+    )
+    """
+)
 
 _HOLDER = text(
     """
@@ -65,6 +97,11 @@ class IndexInUse(StoreError):
     def __init__(self, message: str, *, holder: str | None, where: str | None = None) -> None:
         self.holder = holder
         super().__init__(message, where=where)
+
+
+class IndexLockLost(IndexInUse):
+    """The lock this process held was lost (its PostgreSQL session ended) and another process
+    took it meanwhile: this process must stop writing the index."""
 
 
 def lock_path(database: Path) -> Path:
@@ -90,11 +127,27 @@ def refusal(holder: str | None) -> str:
 
 
 class IndexLock:
-    """A held lock; :meth:`release` lets go (also on exit: the OS or the server does)."""
+    """A held lock; :meth:`release` lets go (also on exit: the OS or the server does).
 
-    def __init__(self, fd: int | None = None, connection: Connection | None = None) -> None:
+    A PostgreSQL lock also knows how to take itself again (:meth:`check`); a SQLite one cannot
+    be lost while the process lives."""
+
+    def __init__(self, fd: int | None = None, session: _Session | None = None) -> None:
         self._fd = fd
-        self._connection = connection
+        self._session = session
+
+    @property
+    def session(self) -> _Session | None:
+        """The PostgreSQL lock's session (None for a SQLite file, or once released)."""
+        return self._session
+
+    def check(self) -> bool:
+        """Make sure the lock is still held: True when it was, False when it had been lost and
+        was taken again. :class:`IndexLockLost` when another process took it meanwhile,
+        :class:`StoreUnavailableError` when the server cannot be reached (the lock may be
+        held or not: ask again later). Thread-safe."""
+        session = self._session
+        return True if session is None else session.check()
 
     def release(self) -> None:
         """Let go. Idempotent."""
@@ -103,12 +156,125 @@ class IndexLock:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)  # the pid of a process that no longer holds it misleads
             os.close(fd)  # closing the only descriptor of the open file releases the flock
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+
+class _Session:
+    """A PostgreSQL advisory lock held by a session of its own, idle outside any transaction,
+    with what it takes to ask whether it still holds the lock and to take it again."""
+
+    def __init__(self, engine: Engine, key: int, url: URL) -> None:
+        self.engine = engine
+        self.key = key
+        self.url = url
+        self.identity = _identity(url)
+        unsigned = key & 0xFFFF_FFFF_FFFF_FFFF  # pg_locks shows the key as two unsigned halves
+        self._halves = {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
+        self._connection: Connection | None = None
+        #: The server process of the lock's session (None while it has none).
+        self.backend_pid: int | None = None
+        self._mutex = threading.Lock()
+
+    def take(self) -> None:
+        """Take the lock on a new connection, or raise :class:`IndexInUse` naming the holder."""
+        try:
+            connection = self.engine.connect()
+            try:
+                taken, pid = connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key), pg_backend_pid()"), {"key": self.key}
+                ).one()
+                if taken:
+                    # End the transaction SQLAlchemy began: the session keeps the lock while it
+                    # idles, and an idle-in-transaction session would hold back vacuum all along.
+                    connection.commit()
+                    self._connection, self.backend_pid = connection, pid
+                    return
+                row = connection.execute(_HOLDER, self._halves).first()
+            finally:
+                if connection.in_transaction():  # not holding the lock (that one was committed)
+                    connection.close()
+        except exc.DBAPIError as error:
+            raise database_error(error, self.engine) from None
+        holder = None
+        if row is not None:
+            holder = row.application_name or f"PostgreSQL session {row.pid}"
+        raise IndexInUse(refusal(holder), holder=holder, where=safe_url(self.url))
+
+    def check(self) -> bool:
+        with self._mutex:
+            connection = self._connection
+            if connection is not None:
+                try:
+                    held = bool(connection.execute(_MINE, self._halves).scalar())
+                    connection.rollback()  # idle again, outside any transaction
+                except exc.DBAPIError as error:
+                    log.error(
+                        "the index lock's PostgreSQL session %s ended (%s): taking the lock again",
+                        self.backend_pid,
+                        str(error.orig or error).strip().splitlines()[0],
+                    )
+                    held = False
+                if held:
+                    return True
+                self._drop()
+            try:
+                self.take()
+            except IndexInUse as refused:
+                raise IndexLockLost(
+                    f"this node lost its lock on the index (its PostgreSQL session ended) and "
+                    f"{refused.holder or 'another process'} took it meanwhile: this node stops "
+                    "indexing; one node indexes a database at a time",
+                    holder=refused.holder,
+                    where=safe_url(self.url),
+                ) from None
+            log.warning("the index lock is held again, by session %s", self.backend_pid)
+            return False
+
+    def _drop(self) -> None:
         connection, self._connection = self._connection, None
+        self.backend_pid = None
         if connection is not None:
-            engine = connection.engine
             with contextlib.suppress(exc.DBAPIError):
-                connection.close()  # the session ends, and its advisory locks with it
-            engine.dispose()
+                connection.invalidate()
+            with contextlib.suppress(exc.DBAPIError):
+                connection.close()
+
+    def close(self) -> None:
+        with _HELD_MUTEX:
+            if self in _HELD:
+                _HELD.remove(self)
+        with self._mutex:
+            connection, self._connection = self._connection, None
+            self.backend_pid = None
+            if connection is not None:
+                with contextlib.suppress(exc.DBAPIError):
+                    connection.close()  # the session ends, and its advisory locks with it
+            self.engine.dispose()
+
+
+#: The PostgreSQL locks this process holds, which :func:`check_held` checks.
+_HELD: list[_Session] = []
+_HELD_MUTEX = threading.Lock()
+
+
+def _identity(url: URL) -> tuple[str, int, str]:
+    return (url.host or "", url.port or 5432, url.database or "")
+
+
+def check_held(database: URL) -> None:
+    """Before writing the index at ``database`` (its engine's URL): make sure each index lock
+    this process holds on that database is still held, taking one whose session ended again
+    (:meth:`IndexLock.check`). Nothing to do for SQLite, or when the process holds no lock
+    (tests, benchmarks). :class:`IndexLockLost` when another process took it meanwhile."""
+    if not _HELD:
+        return
+    identity = _identity(database)
+    with _HELD_MUTEX:
+        mine = [session for session in _HELD if session.identity == identity]
+    for session in mine:
+        session.check()
 
 
 def _parse(database_url: str) -> URL:
@@ -153,32 +319,18 @@ def _lock_session(url: URL, organisation: str) -> IndexLock:
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_S,
             "application_name": name[:_APPLICATION_NAME_MAX],
+            **_KEEPALIVES,
         },
     )
-    key = advisory_key(url.database or "", organisation)
-    unsigned = key & 0xFFFF_FFFF_FFFF_FFFF  # pg_locks shows the key as two unsigned halves
+    session = _Session(engine, advisory_key(url.database or "", organisation), url)
     try:
-        connection = engine.connect()
-        try:
-            if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar():
-                # End the transaction SQLAlchemy began: the session keeps the lock while it
-                # idles, and an idle-in-transaction session would hold back vacuum all along.
-                connection.commit()
-                return IndexLock(connection=connection)
-            row = connection.execute(
-                _HOLDER, {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
-            ).first()
-        finally:
-            if connection.in_transaction():  # not holding the lock (that one was committed)
-                connection.close()
-    except exc.DBAPIError as error:
+        session.take()
+    except StoreError:
         engine.dispose()
-        raise database_error(error, engine) from None
-    engine.dispose()
-    holder = None
-    if row is not None:
-        holder = row.application_name or f"PostgreSQL session {row.pid}"
-    raise IndexInUse(refusal(holder), holder=holder, where=safe_url(url))
+        raise
+    with _HELD_MUTEX:
+        _HELD.append(session)
+    return IndexLock(session=session)
 
 
 def lock_index(database_url: str, organisation: str) -> IndexLock:

@@ -1,16 +1,31 @@
 """One indexer per index: the lock ``node run``, ``sync`` and ``rebuild`` hold on their
-database, against a SQLite file and a PostgreSQL database (``tests/integration/db_fixtures``)."""
+database, against a SQLite file and a PostgreSQL database (``tests/integration/db_fixtures``),
+and what happens when PostgreSQL ends the lock's session (``pg_terminate_backend``)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
-from node.store.index_lock import IndexInUse, advisory_key, hold_index, lock_index, lock_path
+from node.store import StoreUnavailableError, open_engine
+from node.store.index_lock import (
+    IndexInUse,
+    IndexLock,
+    IndexLockLost,
+    advisory_key,
+    check_held,
+    hold_index,
+    lock_index,
+    lock_path,
+)
 from onelist.build.compiler import repo_root
 
 
@@ -115,3 +130,117 @@ def test_advisory_keys_differ_per_index(a: tuple[str, str], b: tuple[str, str]) 
     assert advisory_key(*a) != advisory_key(*b)
     assert advisory_key(*a) == advisory_key(*a)
     assert -(2**63) <= advisory_key(*a) < 2**63
+
+
+# ----------------------------------------------------------------------------- a dropped session
+
+
+def terminate_session(url: str, pid: int) -> None:
+    """End PostgreSQL session ``pid`` as an administrator would, and wait until it is gone
+    (the server lets go of its locks as the backend exits)."""
+    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            ended = connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            assert ended.scalar() is True
+            deadline = time.monotonic() + 10
+            query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            while connection.execute(query, {"pid": pid}).scalar():
+                assert time.monotonic() < deadline, f"session {pid} did not end"
+                time.sleep(0.02)
+    finally:
+        admin.dispose()
+
+
+HOLDER = (
+    "import sys, time; from node.store.index_lock import lock_index; "
+    "lock_index(sys.argv[1], 'SH'); print('held', flush=True); time.sleep(60)"
+)
+
+
+def holder(url: str) -> subprocess.Popen[str]:
+    """Another process that takes SH's index lock on ``url`` and holds it for a minute (its
+    first line of output says it holds it)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url], cwd=repo_root(), stdout=subprocess.PIPE, text=True
+    )
+
+
+def _session_pid(lock: IndexLock) -> int:
+    assert lock.session is not None and lock.session.backend_pid is not None
+    return lock.session.backend_pid
+
+
+def test_a_lock_whose_session_was_terminated_is_taken_again(pg_url: str) -> None:
+    with hold_index(pg_url, "SH") as lock:
+        first = _session_pid(lock)
+        assert lock.check() is True  # held: one question, nothing else
+        assert _session_pid(lock) == first
+        terminate_session(pg_url, first)
+        # Before writing, the indexer asks (check_held with its store's URL): taken again.
+        store = open_engine(pg_url)
+        try:
+            check_held(store.url)
+        finally:
+            store.dispose()
+        second = _session_pid(lock)
+        assert second != first
+        assert lock.check() is True
+        with pytest.raises(IndexInUse, match=f"pid {os.getpid()}"):
+            lock_index(pg_url, "SH")  # held again: a second indexer is refused as before
+    lock_index(pg_url, "SH").release()
+
+
+def test_a_lock_another_process_took_meanwhile_is_lost_loudly(pg_url: str) -> None:
+    with hold_index(pg_url, "SH") as lock:
+        terminate_session(pg_url, _session_pid(lock))
+        other = holder(pg_url)
+        try:
+            assert other.stdout is not None and other.stdout.readline() == "held\n"
+            with pytest.raises(IndexLockLost) as lost:
+                check_held(make_url(pg_url))
+            assert lost.value.holder is not None and f"pid {other.pid}" in lost.value.holder
+            assert "stops indexing" in str(lost.value)
+            with pytest.raises(IndexLockLost):
+                lock.check()  # and again, while the other holds it
+        finally:
+            other.kill()
+            other.wait()
+        # The other one died: the next check takes the lock again.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert lock.check() is False
+                break
+            except IndexLockLost:
+                assert time.monotonic() < deadline, "the killed holder's lock was not freed"
+                time.sleep(0.05)
+        assert lock.check() is True
+
+
+def test_an_unreachable_server_is_retried_not_lost(pg_url: str) -> None:
+    with hold_index(pg_url, "SH") as lock:
+        session = lock.session
+        assert session is not None
+        terminate_session(pg_url, _session_pid(lock))
+        reachable = session.engine
+        session.engine = create_engine(
+            "postgresql+psycopg://postgres@127.0.0.1:9/none",
+            poolclass=NullPool,
+            connect_args={"connect_timeout": 2},
+        )
+        try:
+            with pytest.raises(StoreUnavailableError):
+                lock.check()
+        finally:
+            session.engine.dispose()
+            session.engine = reachable
+        assert lock.check() is False  # the server answers again: taken again
+
+
+def test_sqlite_and_no_lock_need_no_check(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    check_held(make_url(url))  # nothing held: nothing to do
+    with hold_index(url, "SH") as lock:
+        assert lock.session is None and lock.check() is True
+        check_held(make_url(url))

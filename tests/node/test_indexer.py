@@ -427,3 +427,67 @@ def test_a_backfill_store_caps_sqlite_page_cache_on_every_connection(tmp_path: P
                 assert size == -BACKFILL_SQLITE_CACHE_KIB
     finally:
         store.close()
+
+
+def test_an_indexer_whose_lock_session_ends_takes_it_again_or_stops(
+    consortium: Consortium, pg_server: URL
+) -> None:
+    """``node run`` on PostgreSQL: when the server ends the index lock's session, the indexer
+    takes the lock again before its next write and goes on; when another indexer took it
+    meanwhile, it stops with :class:`IndexLockLost` and writes nothing more."""
+    from node.config import NodeConfig
+    from node.service import open_node
+    from node.store.index_lock import IndexLockLost, hold_index
+    from tests.integration.test_index_lock import holder, terminate_session
+
+    async def _until(condition: object, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():  # type: ignore[operator]
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+
+    with postgresql_database(pg_server, "onelist_node") as url:
+        config = NodeConfig(
+            organisation="SH",
+            rpc_url=consortium.url,
+            deployment=consortium.deployment_path,
+            database_url=url,
+            poll_interval=0.1,
+        )
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            with hold_index(url, "SH") as lock:
+                assert lock.session is not None
+                async with open_node(config) as node:
+                    task = asyncio.create_task(node.indexer.run(stop))
+                    head = consortium.w3.eth.block_number
+                    await _until(lambda: node.indexer.state.indexed == head)
+                    first = lock.session.backend_pid
+                    assert first is not None
+                    await asyncio.to_thread(terminate_session, url, first)
+                    await asyncio.to_thread(consortium.traffic, 1)
+                    head = consortium.w3.eth.block_number
+                    await _until(lambda: node.indexer.state.indexed == head)
+                    second = lock.session.backend_pid
+                    assert second not in (None, first), "the lock was not taken again"
+
+                    assert second is not None
+                    await asyncio.to_thread(terminate_session, url, second)
+                    other = holder(url)
+                    try:
+                        assert other.stdout is not None
+                        assert await asyncio.to_thread(other.stdout.readline) == "held\n"
+                        indexed = node.indexer.state.indexed
+                        await asyncio.to_thread(consortium.traffic, 1)
+                        with pytest.raises(IndexLockLost, match=f"pid {other.pid}"):
+                            await asyncio.wait_for(task, 30)
+                    finally:
+                        other.kill()
+                        other.wait()
+                    assert "lost its lock" in (node.indexer.state.last_error or "")
+                    assert node.indexer.state.indexed == indexed
+                    cursor = await asyncio.to_thread(node.store.cursor)
+                    assert cursor is not None and cursor.block_number == indexed
+
+        asyncio.run(scenario())
