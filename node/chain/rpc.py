@@ -1,4 +1,5 @@
-"""The node's only JSON-RPC client: timeouts, bounded retries with backoff, raw logs, headers.
+"""The node's only JSON-RPC client: timeouts, bounded retries with backoff (at most a second
+between attempts), a one-shot probe of the head, raw logs, headers.
 
 Why not web3.py here: the indexer needs raw ``eth_getLogs`` results at tens of thousands of logs
 per second, JSON-RPC batches for block headers, and its own retry policy that tells "the chain is
@@ -77,7 +78,7 @@ class RpcClient:
         timeout: float = 10.0,
         retries: int = 4,
         backoff: float = 0.2,
-        max_backoff: float = 5.0,
+        max_backoff: float = 1.0,
     ) -> None:
         self.url = url
         self.timeout = timeout
@@ -105,10 +106,12 @@ class RpcClient:
 
     # ----------------------------------------------------------------- transport
 
-    async def _post(self, payload: Any) -> Any:
+    async def _post(self, payload: Any, timeout: float | None = None) -> Any:
         if self._session is None:
             raise RuntimeError("RpcClient used outside `async with`")
-        async with self._session.post(self.url, json=payload) as response:
+        # The session's timeout unless one is given (None would mean none at all to aiohttp).
+        limit = self._session.timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
+        async with self._session.post(self.url, json=payload, timeout=limit) as response:
             body = await response.read()
             if response.status >= 500 or response.status == 429:
                 raise aiohttp.ClientResponseError(
@@ -133,7 +136,9 @@ class RpcClient:
                     raise RpcUnavailable(
                         f"{what} failed after {attempt + 1} attempts: {reason}", where=self.url
                     ) from None
-                await asyncio.sleep(delay * (0.5 + random.random()))
+                # Jittered, and never longer than max_backoff: a chain that comes back is
+                # asked again within max_backoff.
+                await asyncio.sleep(min(self.max_backoff, delay * (0.5 + random.random())))
                 delay = min(self.max_backoff, delay * 2)
         raise AssertionError("unreachable")
 
@@ -185,6 +190,20 @@ class RpcClient:
 
     async def head(self) -> int:
         return _int(await self.call("eth_blockNumber"))
+
+    async def probe(self, timeout: float = 1.0) -> int:
+        """The head, asked once (no retries, at most ``timeout`` seconds): whether a chain
+        that was unreachable answers again, cheap enough to ask every second while it is
+        down. :class:`RpcUnavailable` when it does not answer."""
+        method = "eth_blockNumber"
+        payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": []}
+        try:
+            reply = await self._post(payload, timeout=min(timeout, self.timeout))
+        except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError) as exc:
+            self.errors += 1
+            reason = str(exc) or type(exc).__name__
+            raise RpcUnavailable(f"{method} failed: {reason}", where=self.url) from None
+        return _int(self._result(reply, method, self.url))
 
     async def get_logs(self, start: int, end: int, addresses: Sequence[str]) -> list[RawLog]:
         params = [{"fromBlock": hex(start), "toBlock": hex(end), "address": list(addresses)}]

@@ -12,9 +12,9 @@ One step (:meth:`Indexer.step`):
    events, row changes, headers, dead letters and the new cursor, committed together.
 
 :meth:`Indexer.run` repeats steps, waits for new blocks when caught up, and tells failures apart:
-an unreachable chain or database is retried with backoff while reads keep being served and the
-node reports not ready; a reorg past the window, or the index's lock taken by another indexer,
-stops the loop.
+an unreachable chain is probed every second until it answers, a database or chain error is
+retried with backoff, while reads keep being served and the node reports not ready; a reorg
+past the window, or the index's lock taken by another indexer, stops the loop.
 """
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ log = logging.getLogger("onelist.node.indexer")
 
 #: Collector thresholds during a backfill (Python's default is 700, 10, 10).
 BACKFILL_GC_THRESHOLDS = (50_000, 20, 100)
+#: While the chain is unreachable: seconds between probes of its head (one ``eth_blockNumber``
+#: each, no retries), and how long one may take. Indexing resumes within about a second of the
+#: chain's return, and a chain that is down gets one cheap request a second.
+CHAIN_PROBE_INTERVAL = 1.0
+CHAIN_PROBE_TIMEOUT = 2.0
 
 
 @contextlib.contextmanager
@@ -356,9 +361,8 @@ class Indexer:
             except RpcUnavailable as exc:
                 self.reset_pipeline()
                 self.state.chain_reachable = False
-                self._failed(f"chain unreachable: {exc}", backoff)
-                await self._wait(stop, backoff)
-                backoff = min(30.0, backoff * 2)
+                self._failed(f"chain unreachable: {exc}", CHAIN_PROBE_INTERVAL)
+                await self._await_chain(stop)
             except RpcError as exc:
                 self.reset_pipeline()
                 self._failed(f"chain error: {exc}", backoff)
@@ -369,6 +373,24 @@ class Indexer:
                 self._failed(f"database error: {exc}", backoff)
                 await self._wait(stop, backoff)
                 backoff = min(30.0, backoff * 2)
+
+    async def _await_chain(self, stop: asyncio.Event) -> None:
+        """Wait until the chain answers again (or ``stop``): a probe of its head every
+        :data:`CHAIN_PROBE_INTERVAL` seconds, not the growing backoff of other failures, which
+        would leave the node idle for up to 30 s after the chain is back."""
+        while not stop.is_set():
+            await self._wait(stop, CHAIN_PROBE_INTERVAL)
+            if stop.is_set():
+                return
+            try:
+                self.state.head = await self.rpc.probe(CHAIN_PROBE_TIMEOUT)
+            except RpcUnavailable:
+                continue
+            except RpcError:
+                return  # it answers, with an error: the next step tells what it is
+            self.state.chain_reachable = True
+            log.info("the chain answers again (head %d); indexing resumes", self.state.head)
+            return
 
     def _failed(self, message: str, backoff: float) -> None:
         if message != self.state.last_error:

@@ -300,6 +300,13 @@ def test_the_indexer_waits_out_a_stopped_chain_and_loses_nothing(tmp_path: Path)
             assert "unreachable" in (node.indexer.state.last_error or "")
             assert not task.done()
             restarted = await asyncio.to_thread(lambda: start_again(c, data, port))
+            # The chain answered before start_again returned: the indexer, probing its head
+            # every second while it is down, sees it within about a second (it used to wait
+            # out a backoff growing to 30 s: here 5.8-5.9 s late).
+            back = time.monotonic()
+            await _until(lambda: node.indexer.state.chain_reachable, timeout=10)
+            late = time.monotonic() - back
+            assert late < 2.5, f"indexing resumed {late:.1f} s after the chain was back"
             c = restarted
             await asyncio.to_thread(c.traffic, 2)
             head = c.w3.eth.block_number
