@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/gas.py [--chain ganache|anvil]
 
-Keys: list (a first version with about 1 KB of Chinese catalogue text), new_version, grant,
-revoke, suspend, vote, register_participant; plus "context" (catalogue sizes, backend).
+Keys: list (a first version with about 1 KB of Chinese catalogue text), new_version, grant
+(a listing's second), grant_first (its first), grant_exclusive (an exclusive licence of public
+data), revoke, suspend, vote, register_participant; plus "context" (catalogue sizes, backend).
 Targets (issue #2): list <= 100,000 gas, grant <= 90,000 gas.
 """
 
@@ -53,10 +54,17 @@ def measure(backend: str) -> dict[str, object]:
         gas["list"] = receipt["gasUsed"]
 
         terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("ZJ"), c.now())
-        c.grant(zj, licensee, terms, record)
+        _, receipt = c.grant(zj, licensee, terms, record)
+        gas["grant_first"] = receipt["gasUsed"]
         terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("ZJ"), c.now() + 1)
         _, receipt = c.grant(zj, licensee, terms, record)
         gas["grant"] = receipt["gasUsed"]
+
+        public = sample_record(address_of(provider), "public", openClass=1)
+        public_id, _ = c.list(sh, provider, "SH", public, encoded)
+        exclusive = sample_terms(public_id, 1, address_of(licensee), exchange_code("ZJ"), c.now())
+        _, receipt = c.grant_exclusive(zj, licensee, exclusive, public, b"\x33" * 32, b"\x44" * 32)
+        gas["grant_exclusive"] = receipt["gasUsed"]
 
         fn = c.licences.functions.revokeByProvider(
             terms_tuple(terms), record_tuple(record), 1, b"\x11" * 32
@@ -80,6 +88,8 @@ def measure(backend: str) -> dict[str, object]:
             "list": gas["list"],
             "new_version": gas["new_version"],
             "grant": gas["grant"],
+            "grant_first": gas["grant_first"],
+            "grant_exclusive": gas["grant_exclusive"],
             "revoke": gas["revoke"],
             "suspend": gas["suspend"],
             "vote": gas["vote"],
