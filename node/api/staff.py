@@ -776,8 +776,7 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
         licence_request = await asyncio.to_thread(store.get_licence_request, engine, request_id)
         if licence_request is None:
             raise NotFound(f"no licence request {request_id}")
-        if licence_request.status == "rejected":
-            raise Conflict(f"licence request {request_id} was rejected: {licence_request.reason}")
+        _refuse_rejected(licence_request)
         raw_terms, acceptance_text = licence_request.terms, licence_request.acceptance
     else:
         raw_terms, acceptance_text = body.get("terms"), body.get("acceptance")
@@ -827,6 +826,12 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
         return client.licences.functions.grant(terms_tuple(terms), record_tuple(record), acceptance)
 
     async with _desk(request).lock(f"licence:{licence_id}"):
+        if licence_request is not None:
+            # Again under the lock a rejection takes: one may have been recorded while this
+            # grant waited for it, and a licence granted on chain cannot be taken back.
+            _refuse_rejected(
+                await asyncio.to_thread(store.get_licence_request, engine, licence_request.id)
+            )
         # One key per licence, exclusive or not: the licence id is the same, and so is the
         # licence; a request that asks otherwise than the grant already sent is refused below.
         outcome = await _send(request, f"grant:{licence_id}", build, user.username)
@@ -859,6 +864,14 @@ async def grant(request: web.Request, user: StaffUser, body: Mapping[str, Any]) 
         "tx_hash": outcome.tx_hash,
         "block_number": outcome.block_number,
     }
+
+
+def _refuse_rejected(found: LicenceRequest | None) -> None:
+    """A rejected licence request is never granted (409)."""
+    if found is not None and found.status == "rejected":
+        raise Conflict(
+            f"licence request {found.id} was rejected: {found.reason}", code="already_rejected"
+        )
 
 
 def _exclusive_in(sender: TransactionSender, receipt: Any) -> bool:

@@ -1055,3 +1055,44 @@ def test_an_unknown_username_costs_one_full_scrypt_and_matches_nothing(
     assert not staff_auth.verify_password("correct horse battery", staff_auth._UNKNOWN_USER_HASH)
     # The same work as checking a real account's password at the default cost.
     assert costs == [(staff_auth.SCRYPT_N, staff_auth.SCRYPT_R, staff_auth.SCRYPT_P)]
+
+
+async def test_a_rejection_recorded_while_a_grant_waits_stops_the_grant(desk: Desk) -> None:
+    """A grant checks its request again under the lock a rejection takes: a rejection recorded
+    while the grant waited for that lock is a 409, and nothing is sent (before, the licence was
+    granted on chain and recording it then failed: a 500)."""
+    c = desk.consortium
+    listing_id, _ = await _listed_at_sh(desk)
+    licensee = c.keys[7]
+    terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("SH"), c.client.now())
+    licence_id = "0x" + c.client.licence_id(terms).hex()
+    request, _ = create_licence_request(
+        desk.engine,
+        NewLicenceRequest(
+            licensee=address_of(licensee),
+            listing_id="0x" + listing_id.hex(),
+            version=1,
+            granting_exchange="SH",
+            licence_id=licence_id,
+            terms=to_json(terms),
+            acceptance="0x" + c.client.sign_acceptance(licensee, terms).hex(),
+        ),
+        now=int(time.time()),
+    )
+    lock = desk.client.app[SENDER].lock(f"licence:{licence_id}")
+    async with lock:  # as a rejection under way holds it
+        granting = asyncio.create_task(
+            desk.post("/staff/licences", {"licence_request_id": request.id})
+        )
+        for _ in range(400):  # until the grant waits for the lock (asyncio.Lock's queue)
+            if lock._waiters:
+                break
+            await asyncio.sleep(0.01)
+        assert lock._waiters, "the grant never reached the lock"
+        assert set_licence_request_status(desk.engine, request.id, "rejected", "未结算") is not None
+    status, refused = await granting
+    assert status == 409 and refused["code"] == "already_rejected", refused
+    assert "未结算" in refused["message"]
+    stored = get_licence_request(desk.engine, request.id)
+    assert stored is not None and stored.status == "rejected" and stored.tx_hash is None
+    assert not c.client.licences.functions.inForce(bytes.fromhex(licence_id[2:])).call()
