@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 INDEFINITE = 2**63 - 1
@@ -279,6 +280,16 @@ licences = Table(
     Column("exclusive", Boolean, nullable=False, default=False, server_default=false()),
     _hash("approval_ref"),
     _hash("auction_ref"),
+)
+# The catalogue reads the active exclusive licences' ends once per indexed block (its answers'
+# cache boundaries, queries_catalogue.suspension_ends): partial, so that read and the index
+# hold only the few exclusive licences, not a scan of every licence (revision 0006).
+EXCLUSIVE_LICENCE = licences.c.exclusive == true()
+Index(
+    "ix_licences_exclusive_end",
+    licences.c.end,
+    sqlite_where=EXCLUSIVE_LICENCE,
+    postgresql_where=EXCLUSIVE_LICENCE,
 )
 
 # ----------------------------------------------------------------------------- oversight
