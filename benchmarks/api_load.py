@@ -397,6 +397,7 @@ def listing_rows(ids: Sequence[str], layout: Layout) -> Iterator[tuple[str, dict
                 "listed_at": layout.time(block),
                 "updated_block": updated,
                 "updated_at": layout.time(updated),
+                "exclusive_licence_id": None,
             },
         )
         for v in range(1, p.versions + 1):
