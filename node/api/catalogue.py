@@ -723,7 +723,8 @@ class _LoopReader:
     wake-ups and the GIL passed back and forth with the loop), and a page waiting for the GIL
     was the detail p99 (docs/performance.md, the catalogue API under load). Run on the loop,
     a miss is one more short step in the loop's queue. SQLite in WAL mode never makes a reader
-    wait for the indexer. PostgreSQL's reads wait on the network and stay on the threads."""
+    wait for the indexer. A PostgreSQL page waits on the network: it is awaited on the loop
+    with asyncpg instead (:class:`~node.store.async_reads.PostgresPages`), without blocking it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
