@@ -68,6 +68,13 @@ interface IListingRegistry {
     error ListingRegistryRiskAssessmentRequired(bytes32 listingId);
     error ListingRegistryImportantDataCrossBorder(bytes32 listingId);
     error ListingRegistryInvalidEnvelope(bytes32 listingId, string field);
+    /// @notice A new version may not make a listing public data (`policy.openClass` nonzero) or
+    /// stop it being public data; a change between 无条件开放 and 有条件开放 is allowed. Whether a
+    /// product is public data is part of what the product is, and the LicenceRegistry's
+    /// exclusive-licence rules rely on it: it records the grants of public-data listings only, so a
+    /// listing that turned public could take an exclusive licence while licences granted before
+    /// still run. Such a change is a new listing.
+    error ListingRegistryPublicDataChanged(bytes32 listingId, uint8 current, uint8 proposed);
 
     /// @notice Lists version 1 of a provider's data product at the caller's exchange. The listing's
     /// id is the dataset fingerprint of this first version.
@@ -85,7 +92,8 @@ interface IListingRegistry {
 
     /// @notice Publishes version `current.version + 1`, signed again by the provider; also restores
     /// a listing whose consent evidence was withdrawn.
-    /// @dev Requires an operator of the home exchange and `current` to be the stored record.
+    /// @dev Requires an operator of the home exchange, `current` to be the stored record, and
+    /// `next` to be public data exactly when `current` is ({ListingRegistryPublicDataChanged}).
     /// Emits {VersionPublished}.
     function publishVersion(
         bytes32 listingId,

@@ -108,6 +108,9 @@ contract ListingRegistry is IListingRegistry, ISuspendable, EIP712 {
         if (next.version != current.version + 1) {
             revert ListingRegistryWrongVersion(listingId, current.version + 1, next.version);
         }
+        if ((current.policy.openClass == 0) != (next.policy.openClass == 0)) {
+            revert ListingRegistryPublicDataChanged(listingId, current.policy.openClass, next.policy.openClass);
+        }
         _checkPolicy(listingId, next.policy);
         _verifyAuthorization(listingId, home, next, catalogue, deadline, signature);
         if (!_claimFingerprint(listingId, next.provider, next.fingerprint)) {

@@ -737,6 +737,49 @@ def test_a_new_version_cannot_change_the_provider(world: ConsortiumClient, actor
         publish(world, actors, listing_id, rec, nxt, signer=actors.provider2)
 
 
+AUTHORISATION = keccak(text="authorisation")
+
+PUBLIC_DATA_CHANGES = [
+    pytest.param(0, 1, id="a listing that is not public data cannot become 无条件开放 public data"),
+    pytest.param(0, 2, id="a listing that is not public data cannot become 有条件开放 public data"),
+    pytest.param(1, 0, id="a 无条件开放 listing cannot stop being public data"),
+    pytest.param(2, 0, id="a 有条件开放 listing cannot stop being public data"),
+]
+
+
+@pytest.mark.parametrize(("current", "proposed"), PUBLIC_DATA_CHANGES)
+def test_a_new_version_cannot_change_whether_the_listing_is_public_data(
+    world: ConsortiumClient, actors: Actors, current: int, proposed: int
+) -> None:
+    listing_id, rec = listed(world, actors, openClass=current, authorisationId=AUTHORISATION)
+    nxt = version(rec, 2, policy={"openClass": proposed})
+    with reverts(
+        "ListingRegistryPublicDataChanged",
+        listingId=listing_id,
+        current=current,
+        proposed=proposed,
+    ):
+        publish(world, actors, listing_id, rec, nxt)
+    assert world.listings.functions.isCurrentRecord(listing_id, record_tuple(rec)).call()
+
+
+PUBLIC_CLASS_CHANGES = [
+    pytest.param(1, 2, id="无条件开放 public data may become 有条件开放"),
+    pytest.param(2, 1, id="有条件开放 public data may become 无条件开放"),
+    pytest.param(0, 0, id="a listing that is not public data stays so"),
+]
+
+
+@pytest.mark.parametrize(("current", "proposed"), PUBLIC_CLASS_CHANGES)
+def test_a_new_version_may_change_its_public_data_class(
+    world: ConsortiumClient, actors: Actors, current: int, proposed: int
+) -> None:
+    listing_id, rec = listed(world, actors, openClass=current, authorisationId=AUTHORISATION)
+    nxt = version(rec, 2, policy={"openClass": proposed})
+    publish(world, actors, listing_id, rec, nxt)
+    assert world.listings.functions.isCurrentRecord(listing_id, record_tuple(nxt)).call()
+
+
 def test_a_new_version_must_be_signed_by_the_provider(
     world: ConsortiumClient, actors: Actors
 ) -> None:
