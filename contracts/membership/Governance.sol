@@ -97,6 +97,7 @@ abstract contract Governance is Membership {
 
     /// @dev Refuses at proposal time what could never be executed, so members do not vote on it.
     function _validateProposal(uint8 kind, bytes calldata data) private view {
+        _checkDataLength(kind, data.length);
         if (kind == Codes.PROPOSAL_ADMIT_EXCHANGE) {
             (bytes8 code,, uint32 province, address firstOperator) = abi.decode(data, (bytes8, string, uint32, address));
             _validateNewExchange(code, province, firstOperator);
@@ -114,6 +115,29 @@ abstract contract Governance is Membership {
             _validateVotingPeriod(abi.decode(data, (uint64)));
         } else {
             revert GovernanceUnknownKind(kind);
+        }
+    }
+
+    /// @dev Without this, data too short for its kind's tuple would make `abi.decode` revert with no
+    /// reason at all. The tuples of static types have one exact length; those with a string
+    /// (admit an exchange, add a regulator) need their head words, the string's offset among
+    /// them, and its length word at least. `abi.decode` still checks the rest (offsets, values).
+    function _checkDataLength(uint8 kind, uint256 length) private pure {
+        uint256 minimum;
+        bool exact = true;
+        if (kind == Codes.PROPOSAL_ADMIT_EXCHANGE) {
+            (minimum, exact) = (5 * 32, false); // bytes8, string, uint32, address + the string's length
+        } else if (kind == Codes.PROPOSAL_ADD_REGULATOR) {
+            (minimum, exact) = (4 * 32, false); // address, uint32, string + the string's length
+        } else if (kind == Codes.PROPOSAL_SET_FEE_SCHEDULE) {
+            minimum = 3 * 32; // uint16, uint16, uint16
+        } else if (kind <= Codes.PROPOSAL_SET_VOTING_PERIOD) {
+            minimum = 32; // one bytes8, address or uint64
+        } else {
+            revert GovernanceUnknownKind(kind);
+        }
+        if (length < minimum || (exact && length != minimum)) {
+            revert GovernanceMalformedData(kind, length, minimum);
         }
     }
 

@@ -92,6 +92,9 @@ interface IConsortium {
     error ConsortiumFoundingMismatch();
 
     error GovernanceUnknownKind(uint8 kind);
+    /// @notice A proposal's `data` is too short for its kind's ABI encoding (`length` bytes, at least
+    /// `minimum` needed; exactly `minimum` for the kinds without a string).
+    error GovernanceMalformedData(uint8 kind, uint256 length, uint256 minimum);
     error GovernanceUnknownProposal(uint256 proposalId);
     error GovernanceVotingClosed(uint256 proposalId, uint64 deadline);
     error GovernanceAlreadyVoted(uint256 proposalId, bytes8 exchange);

@@ -381,6 +381,35 @@ def test_a_proposal_of_an_unknown_kind_is_refused(
 
 
 @pytest.mark.parametrize(
+    "kind, data, minimum",
+    [
+        pytest.param(ProposalKind.admit_exchange, b"", 160, id="admit: no data"),
+        pytest.param(
+            ProposalKind.admit_exchange,
+            encode(["bytes8", "uint32"], [b"GD\0\0\0\0\0\0", 440000]),
+            160,
+            id="admit: two words",
+        ),
+        pytest.param(ProposalKind.remove_exchange, b"GD", 32, id="remove: a short code"),
+        pytest.param(ProposalKind.add_regulator, bytes(96), 128, id="regulator: no string"),
+        pytest.param(ProposalKind.remove_regulator, bytes(20), 32, id="remove regulator: 20 bytes"),
+        pytest.param(
+            ProposalKind.set_fee_schedule, encode(["uint16"], [100]), 96, id="fees: one of three"
+        ),
+        pytest.param(ProposalKind.set_fee_schedule, bytes(128), 96, id="fees: a word too many"),
+        pytest.param(ProposalKind.set_voting_period, bytes(8), 32, id="period: 8 bytes"),
+    ],
+)
+def test_proposal_data_too_short_for_its_kind_is_refused_naming_the_lengths(
+    world: ConsortiumClient, actors: Actors, kind: ProposalKind, data: bytes, minimum: int
+) -> None:
+    """Before, abi.decode reverted with no reason at all."""
+    with reverts("GovernanceMalformedData", kind=int(kind), length=len(data), minimum=minimum):
+        world.propose(actors.sh.key, int(kind), data)
+    assert world.consortium.functions.proposalCount().call() == 0
+
+
+@pytest.mark.parametrize(
     "kind, args",
     [
         pytest.param(ProposalKind.set_fee_schedule, (10000, 0, 0), id="fees of exactly 10000"),
