@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/gas.py [--chain ganache|anvil]
 
 Keys: list (a first version with about 1 KB of Chinese catalogue text), new_version, grant
-(a listing's second), grant_first (its first), grant_exclusive (an exclusive licence of public
-data), revoke, suspend, vote, register_participant; plus "context" (catalogue sizes, backend).
+(a listing's second; the listing is not public data), grant_first (its first), grant_public and
+grant_public_first (the same on a public-data listing, whose grants keep its licensing slot),
+grant_exclusive (an exclusive licence of public data), revoke, suspend, vote,
+register_participant; plus "context" (catalogue sizes, backend).
 Targets (issue #2): list <= 100,000 gas, grant <= 90,000 gas.
 """
 
@@ -60,6 +62,17 @@ def measure(backend: str) -> dict[str, object]:
         _, receipt = c.grant(zj, licensee, terms, record)
         gas["grant"] = receipt["gasUsed"]
 
+        # A public-data listing's grants also keep its licensing slot (exclusive licences).
+        assert record["policy"]["openClass"] == 0, "grant is measured on a non-public listing"
+        shared = sample_record(address_of(provider), "public-shared", openClass=1)
+        shared_id, _ = c.list(sh, provider, "SH", shared, encoded)
+        for key, offset in (("grant_public_first", 0), ("grant_public", 1)):
+            terms_public = sample_terms(
+                shared_id, 1, address_of(licensee), exchange_code("ZJ"), c.now() + offset
+            )
+            _, receipt = c.grant(zj, licensee, terms_public, shared)
+            gas[key] = receipt["gasUsed"]
+
         public = sample_record(address_of(provider), "public", openClass=1)
         public_id, _ = c.list(sh, provider, "SH", public, encoded)
         exclusive = sample_terms(public_id, 1, address_of(licensee), exchange_code("ZJ"), c.now())
@@ -89,6 +102,8 @@ def measure(backend: str) -> dict[str, object]:
             "new_version": gas["new_version"],
             "grant": gas["grant"],
             "grant_first": gas["grant_first"],
+            "grant_public": gas["grant_public"],
+            "grant_public_first": gas["grant_public_first"],
             "grant_exclusive": gas["grant_exclusive"],
             "revoke": gas["revoke"],
             "suspend": gas["suspend"],

@@ -173,7 +173,8 @@ interface ILicenceRegistry {
 
     /// @notice What stands in the way of grants on a listing: the exclusive licence standing on it
     /// (`exclusiveLicenceId`, zero when none) and its `exclusiveEnd`, and the latest end among the
-    /// listing's grants (`latestEnd`: no exclusive grant before it has passed).
+    /// listing's grants (`latestEnd`: no exclusive grant before it has passed). Kept for public-data
+    /// listings only, the only ones an exclusive licence can be granted on: zeros for any other.
     function listingLicensing(bytes32 listingId)
         external
         view

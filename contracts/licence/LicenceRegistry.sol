@@ -14,8 +14,8 @@ import {Codes, LicenceTerms, ListingRecord, Policy} from "../common/OnelistTypes
 /// @notice Licence grants and their lifecycle. One storage slot per licence (status, granting
 /// exchange, start, end, a regulator's suspension, exclusivity); the terms travel in the event and
 /// later calls pass them in calldata, where their EIP-712 digest must equal the licence id. One slot
-/// per licensed listing says whether an exclusive licence stands on it and how long its other
-/// licences may run.
+/// per licensed public-data listing says whether an exclusive licence stands on it and how long its
+/// other licences may run; other listings' grants never touch it.
 contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
     /// @dev keccak256("LicenceAcceptance(bytes32 listingId,uint32 version,address licensee,bytes8 grantingExchange,uint32 purposes,uint64 start,uint64 end,uint8 territory,uint8 deliveryMode,uint8 onwardTransfer,bool modelTraining,uint64 priceFen,bytes32 settlementHash,uint64 deadline)")
     bytes32 public constant LICENCE_ACCEPTANCE_TYPEHASH = keccak256(
@@ -45,13 +45,16 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         bool exclusive; // granted by {grantExclusive}
     }
 
-    /// @dev A listing's licensing, one slot, written by every grant on the listing: the latest
+    /// @dev A public-data listing's licensing, one slot, written by every grant on it: the latest
     /// `end` among its licences (an exclusive grant waits until it has passed) and the `end` of
     /// the exclusive licence standing on it (0 when none; other grants wait until it has passed).
     /// The cheapest record that decides both rules: a grant reads it (one cold read, 2,100 gas)
     /// and writes it only when its end is the latest yet (20,000 gas on a listing's first grant,
-    /// 2,900 after). Licences that ended early (revoked, terminated) still count until their
-    /// `end` — except the exclusive licence itself, whose revocation or termination clears the
+    /// 2,900 after). Only public-data listings (`policy.openClass` nonzero) can take an exclusive
+    /// licence, so only their grants keep it; a new version cannot make a listing public data or
+    /// stop it being so ({IListingRegistry-ListingRegistryPublicDataChanged}), so no grant of a
+    /// public-data listing goes unrecorded here. Licences that ended early (revoked, terminated)
+    /// still count until their `end` — except the exclusive licence itself, whose revocation or termination clears the
     /// slot: while it stood no other grant was made, and every licence granted before it had
     /// ended, so nothing else on the listing can be in force.
     struct Licensing {
@@ -265,7 +268,8 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
     // ----------------------------------------------------------------- internal
 
     /// @dev A grant, exclusive or not: every check, the listing's sequence number, the licence's
-    /// slot and the listing's licensing slot. The caller emits the grant's one event.
+    /// slot and, on a public-data listing, the listing's licensing slot. The caller emits the
+    /// grant's one event. `record` is checked against the stored hash by {IListingRegistry-recordGrant}.
     function _grant(LicenceTerms calldata terms, ListingRecord calldata record, bytes calldata acceptance, bool exclusive)
         private
         returns (bytes32 licenceId, uint48 fees, uint64 seq)
@@ -280,7 +284,10 @@ contract LicenceRegistry is ILicenceRegistry, ISuspendable, EIP712 {
         (index, fees) = _grantingExchange(terms, record);
         licenceId = licenceIdOf(terms);
         if (_licences[licenceId].status != 0) revert LicenceRegistryAlreadyGranted(licenceId);
-        _claimListing(terms, licenceId, exclusive);
+        // Only public data can take an exclusive licence, and a listing never changes between
+        // public data and not (ListingRegistry refuses such a version), so other listings' grants
+        // neither read nor write the licensing slot.
+        if (record.policy.openClass != 0) _claimListing(terms, licenceId, exclusive);
         if (!Signatures.isValidNow(terms.licensee, licenceId, acceptance)) {
             revert LicenceRegistryInvalidSignature(licenceId, terms.licensee);
         }

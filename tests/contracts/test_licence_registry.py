@@ -1238,6 +1238,36 @@ def test_an_exclusive_grant_waits_until_every_other_licence_could_have_ended(
     assert licensing(world, listing[0]) == (licence_id, terms["end"], terms["end"])
 
 
+def test_grants_on_a_listing_that_is_not_public_data_leave_its_licensing_slot_alone(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    """Only public data can take an exclusive licence, so only its grants keep the slot."""
+    listing = listed(world, actors)
+    licence_id, _, _ = other_grant(world, actors, listing)
+    other_grant(world, actors, listing, price=4_000_000, end=world.now() + 200 * DAY)
+    assert in_force(world, licence_id)
+    assert licensing(world, listing[0]) == (ZERO, 0, 0)
+    with reverts("LicenceRegistryExclusiveNotPublicData", listingId=listing[0], openClass=0):
+        exclusive_granted(world, actors, listing)
+
+
+def test_a_public_data_listings_licences_still_count_across_its_versions(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    """A new version may move between public classes (1 to 2); licences granted under the old
+    one still hold off an exclusive grant under the new."""
+    listing_id, rec = listed(world, actors, **PUBLIC)
+    _, earlier, _ = other_grant(world, actors, (listing_id, rec))
+    v2 = {**record(actors.provider, "a", 2), "policy": {**rec["policy"], "openClass": 2}}
+    v2["policy"]["authorisationId"] = keccak(text="授权运营协议 2024-03")
+    world.publish_version(actors.sh.key, actors.provider.key, "SH", listing_id, rec, v2, b"\x00{}")
+    with reverts(
+        "LicenceRegistryOtherLicencesInForce", listingId=listing_id, latestEnd=earlier["end"]
+    ):
+        exclusive_granted(world, actors, (listing_id, v2))
+    assert licensing(world, listing_id) == (ZERO, 0, earlier["end"])
+
+
 def test_an_ordinary_acceptance_granted_exclusively_is_one_licence(
     world: ConsortiumClient, actors: Actors
 ) -> None:
