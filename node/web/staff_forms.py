@@ -21,11 +21,14 @@ from node.api.errors import BadRequest
 
 __all__ = [
     "CHINA_OFFSET",
+    "EXCLUSIVE",
+    "EXCLUSIVE_FIELDS",
     "FILTER_FIELDS",
     "MAX_FIELD",
     "OTHER_REASON",
     "SETTLED",
     "credentials",
+    "exclusive_body",
     "filter_query",
     "local_time",
     "oversight_body",
@@ -177,3 +180,24 @@ def settled(form: MultiMapping[str]) -> None:
     say it happened (the chain holds just the settlement reference's hash)."""
     if single(form, SETTLED, required=False) != "yes":
         raise BadRequest("tick the box once the settlement is received", field=SETTLED)
+
+
+#: The grant form's box for an exclusive licence of public data (an open auction's outcome).
+EXCLUSIVE = "exclusive"
+#: The exclusive grant's reference fields, named as the API's grant body names them.
+EXCLUSIVE_FIELDS = ("approval_ref", "auction_ref")
+
+
+def exclusive_body(form: MultiMapping[str]) -> dict[str, Any]:
+    """The grant form's exclusive option as the fields :func:`node.api.staff.parse_exclusivity`
+    reads: with :data:`EXCLUSIVE` ticked, ``exclusive`` true and both references as typed (an
+    empty one absent, which it refuses naming the field); unticked, only the references typed
+    (which it refuses too: only an exclusive grant names them). It checks nothing itself."""
+    body: dict[str, Any] = {}
+    if single(form, EXCLUSIVE, required=False) == "yes":
+        body[EXCLUSIVE] = True
+    for name in EXCLUSIVE_FIELDS:
+        value = single(form, name, required=False)
+        if value is not None:
+            body[name] = value
+    return body

@@ -10,17 +10,27 @@ sends once) and the same refusals (the contract's error with 409 or 422). A reje
 :func:`node.api.staff.parse_reason` at the confirmation and again when recorded; it is recorded
 once however often the confirmation is sent (``once``), and the licensee's own view of the
 request (``GET /licence-requests/{id}``) then shows it rejected with the reason.
+
+On a public-data listing (an open class) the grant form also offers an exclusive licence
+(the outcome of an open auction): its ticked box and the two reference hashes go to the same
+``grant`` as ``{exclusive, approval_ref, auction_ref}``, which checks them
+(:func:`node.api.staff.parse_exclusivity`, :func:`node.api.staff.check_exclusive_grant`). Its
+422 naming one of those fields (or ``terms.end``) shows the form again, the entered values
+kept and the field's error beside it in the page's language; nothing is sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node.api.errors import Conflict, NotFound
+from node.api.errors import ApiError, Conflict, NotFound
+from node.api.keys import STORE
 from node.api.staff import (
     MAX_REASON,
     find_licence_request,
@@ -31,16 +41,32 @@ from node.api.staff import (
 )
 from node.api.staff_auth import StaffUser
 from node.store.schema_submissions import LICENCE_REQUEST_STATUSES
+from node.store.staff import listing_row
 from node.store.submissions import LicenceRequest
 from node.web import i18n, staff_forms, views
 from node.web.render import PREFIX, language, render
 from node.web.staff.access import LICENCE_REQUESTS, may_review
 from node.web.staff.outcome import mined_tx_href, outcome_page, send
 from node.web.staff.session import checked_form, page_user, staff_page, token_for
+from onelist.records import EXCLUSIVE_MAX_TERM_DAYS
 
 __all__ = ["add_routes"]
 
 _ID = re.compile(r"[0-9]{1,18}")
+#: The fields of an exclusive grant a 422 may name, each shown on the grant form (``exclusive``
+#: and ``terms.end`` beside the exclusive option, the references beside their inputs).
+_FORM_FIELDS = frozenset({staff_forms.EXCLUSIVE, "terms.end", *staff_forms.EXCLUSIVE_FIELDS})
+#: How the API words each refusal of those fields (:func:`node.api.staff.parse_exclusivity`,
+#: :func:`node.api.staff.check_exclusive_grant`), and the message saying it on the page.
+_REFUSALS = (
+    ("an exclusive grant needs it", "staff.exclusive.error.missing"),
+    ("must be 0x and 64 hex digits", "staff.exclusive.error.format"),
+    ("must not be the zero hash", "staff.exclusive.error.zero"),
+    ("only an exclusive grant names it", "staff.exclusive.error.not_exclusive"),
+    ("exclusive licences are for public data only", "staff.exclusive.error.not_public"),
+    ("an exclusive licence runs at most", "staff.exclusive.error.term"),
+    ("must be true or false", "staff.exclusive.error.flag"),
+)
 
 
 async def _reviewer(request: web.Request) -> StaffUser:
@@ -53,11 +79,17 @@ async def queue(request: web.Request) -> web.StreamResponse:
     user = await _reviewer(request)
     rows, next_before = await read_licence_requests(request, request.query)
     status = request.query.get("status", "pending")
+    public = await _public_data(
+        request, [row.listing_id for row in rows if row.status == "pending"]
+    )
     return await render(
         request,
         "staff/licence_requests.html",
         {
-            "requests": [_shown(request, row) for row in rows],
+            "requests": [
+                _shown(request, row, public_data=row.listing_id.lower() in public) for row in rows
+            ],
+            "days": EXCLUSIVE_MAX_TERM_DAYS,
             "status": status,
             "statuses": (*LICENCE_REQUEST_STATUSES, "all"),
             "next_page": None
@@ -78,32 +110,104 @@ def _request_id(request: web.Request) -> int:
     return int(text)
 
 
-def _shown(request: web.Request, row: LicenceRequest) -> dict[str, Any]:
+def _shown(
+    request: web.Request, row: LicenceRequest, *, public_data: bool = False
+) -> dict[str, Any]:
     """A request as the pages show it: the row, its terms in the timeline's words, its
-    listing's page."""
+    listing's page, and whether that listing is public data (its grant form then offers an
+    exclusive licence)."""
     return {
         "req": row,
         "details": views.licence_terms(row.terms, language(request)),
         "listing_href": f"{PREFIX}/listings/{row.listing_id.lower()}",
+        "public_data": public_data,
     }
+
+
+async def _public_data(request: web.Request, listing_ids: Sequence[str]) -> set[str]:
+    """Which of ``listing_ids`` are public data in this node's index (an open class), in lower
+    case; a listing not (yet) indexed is not."""
+    engine = request.app[STORE].engine
+    wanted = sorted({listing_id.lower() for listing_id in listing_ids})
+
+    def read() -> set[str]:
+        rows = (listing_row(engine, listing_id) for listing_id in wanted)
+        return {str(row["listing_id"]).lower() for row in rows if row and row["open_class"]}
+
+    return await asyncio.to_thread(read) if wanted else set()
+
+
+def _field_error(lang: str, error: ApiError) -> str:
+    """A refused exclusive field's error in ``lang``; the API's own words for one it words
+    otherwise."""
+    for start, key in _REFUSALS:
+        if error.message.startswith(start):
+            return i18n.translate(lang, key, days=EXCLUSIVE_MAX_TERM_DAYS)
+    return error.message
+
+
+async def _grant_form(
+    request: web.Request,
+    user: StaffUser,
+    row: LicenceRequest,
+    form: Mapping[str, str],
+    error: ApiError | None,
+) -> web.Response:
+    """The grant form of ``row`` alone: with ``error`` (a 422 naming one of its fields) the
+    entered values kept and the error beside its field, with the refusal's status."""
+    errors = {} if error is None else {str(error.field): _field_error(language(request), error)}
+    public = bool(await _public_data(request, [row.listing_id])) or bool(errors)
+    return await render(
+        request,
+        "staff/licence_grant_form.html",
+        {
+            **_shown(request, row, public_data=public),
+            "form": form,
+            "errors": errors,
+            "days": EXCLUSIVE_MAX_TERM_DAYS,
+            "token": token_for(request, user),
+        },
+        status=200 if error is None else error.status,
+    )
+
+
+@staff_page
+async def grant_form(request: web.Request) -> web.StreamResponse:
+    """``GET /web/desk/licence-requests/{id}/grant``: one pending request's grant form (the
+    queue shows the same form in each pending row)."""
+    user = await _reviewer(request)
+    row = await find_licence_request(request, _request_id(request))
+    _pending(request, row)
+    return await _grant_form(request, user, row, {}, None)
 
 
 @staff_page
 async def grant_page(request: web.Request) -> web.StreamResponse:
-    """``POST /web/desk/licence-requests/{id}/grant`` {settled=yes}: grant it on chain with
-    the operator key and show the licence, or the contract's refusal with the API's status."""
+    """``POST /web/desk/licence-requests/{id}/grant`` {settled=yes, and for an exclusive
+    licence exclusive=yes, approval_ref, auction_ref}: grant it on chain with the operator key
+    and show the licence, or the contract's refusal with the API's status; a refused exclusive
+    field shows the form again (:func:`_grant_form`)."""
     user = await _reviewer(request)
     request_id = _request_id(request)
     form = await checked_form(request, user)
     staff_forms.settled(form)
+    exclusive = staff_forms.exclusive_body(form)
     outcome, error = await send(
-        grant(request, user, {"licence_request_id": request_id}), passed_on=(400, 404)
+        grant(request, user, {"licence_request_id": request_id, **exclusive}),
+        passed_on=(400, 404),
     )
+    if error is not None and exclusive and error.status == 422 and error.field in _FORM_FIELDS:
+        row = await find_licence_request(request, request_id)
+        return await _grant_form(request, user, row, form, error)
     # A refusal because the request was rejected is said in the page's words, with the reason.
     rejected = None
+    exclusive_until = None
     if error is not None:
         row = await find_licence_request(request, request_id)
         rejected = row if row.status == "rejected" else None
+    elif outcome is not None and outcome["exclusive"]:
+        # The licensee's signed terms the request holds: the grant sent exactly these.
+        exclusive_until = (await find_licence_request(request, request_id)).terms["end"]
     return await outcome_page(
         request,
         "staff/licence_outcome.html",
@@ -111,6 +215,7 @@ async def grant_page(request: web.Request) -> web.StreamResponse:
             "request_id": request_id,
             "rejected": rejected,
             "outcome": outcome,
+            "exclusive_until": exclusive_until,
             "tx_href": mined_tx_href(user, outcome),
             "listing_href": None
             if outcome is None
@@ -201,6 +306,7 @@ async def reject_send(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get(LICENCE_REQUESTS, queue)
+    app.router.add_get(LICENCE_REQUESTS + "/{id}/grant", grant_form)
     app.router.add_post(LICENCE_REQUESTS + "/{id}/grant", grant_page)
     app.router.add_get(LICENCE_REQUESTS + "/{id}/reject", reject_form)
     app.router.add_post(LICENCE_REQUESTS + "/{id}/reject/confirm", reject_confirm)

@@ -320,6 +320,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "staff.granted.confirm_revoke": ("确认撤销", "Confirm the revocation"),
     "staff.granted.sent": ("撤销已上链。", "The revocation is on chain."),
+    "staff.exclusive.option": (
+        "公共数据独占许可（公开竞价结果）",
+        "Exclusive licence of public data (auction outcome)",
+    ),
+    "staff.exclusive.hint": (
+        "仅限公共数据，须经公开竞价并有批准文件，期限最长 {days} 天（五年）。"
+        "独占期内该产品不能再授予其他许可；两项哈希随授予上链并公开。",
+        "Public data only, after an open auction and with an approval document, for at most "
+        "{days} days (five years). While it stands no other licence of the product can be "
+        "granted; both hashes go on chain with the grant and are public.",
+    ),
+    "staff.exclusive.approval_ref": ("批准文件哈希", "Approval document hash"),
+    "staff.exclusive.auction_ref": ("公开竞价记录哈希", "Open-auction record hash"),
+    "staff.exclusive.ref_hint": (
+        "0x 加 64 位十六进制（32 字节哈希），不能为全零。",
+        "0x and 64 hex digits (a 32-byte hash), not zero.",
+    ),
+    "staff.exclusive.form_title": ("授予许可", "Grant a licence"),
+    "staff.exclusive.form_intro": (
+        "收到结算款项后授予该许可；公共数据的独占许可另填公开竞价的两项哈希。",
+        "Grant the licence once the settlement is received; an exclusive licence of public "
+        "data also names the open auction's two hashes.",
+    ),
+    "staff.exclusive.corrections": (
+        "请更正下面标出的内容，尚未发送任何交易。",
+        "Correct what is marked below; nothing was sent.",
+    ),
+    "staff.exclusive.granted": (
+        "独占许可已授予上链。",
+        "The exclusive licence is granted on chain.",
+    ),
+    "staff.exclusive.kind": ("许可类型", "Kind"),
+    "staff.exclusive.exclusive": ("公共数据独占许可", "Exclusive licence of public data"),
+    "staff.exclusive.until": ("独占期至", "Exclusive until"),
+    "staff.exclusive.error.missing": (
+        "独占许可须填写此哈希（0x 加 64 位十六进制）。",
+        "An exclusive grant needs this hash (0x and 64 hex digits).",
+    ),
+    "staff.exclusive.error.format": (
+        "须为 0x 加 64 位十六进制（32 字节哈希）。",
+        "Must be 0x and 64 hex digits (a 32-byte hash).",
+    ),
+    "staff.exclusive.error.zero": ("不能为全零哈希。", "Must not be the zero hash."),
+    "staff.exclusive.error.not_exclusive": (
+        "只有独占许可才填写此哈希：请勾选独占许可，或清空此项。",
+        "Only an exclusive grant names it: tick the exclusive option, or clear this field.",
+    ),
+    "staff.exclusive.error.not_public": (
+        "独占许可仅限公共数据，该产品不是公共数据。",
+        "Exclusive licences are for public data only; this product is not public data.",
+    ),
+    "staff.exclusive.error.term": (
+        "独占许可自起始日（或现在，取较早者）起最长 {days} 天（五年），该申请的期限更长。",
+        "An exclusive licence runs at most {days} days (five years) from its start, or from "
+        "now if that is earlier; this request's term is longer.",
+    ),
+    "staff.exclusive.error.flag": ("须为是或否。", "Must be yes or no."),
 }
 
 i18n.add_messages(MESSAGES)
