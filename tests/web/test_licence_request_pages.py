@@ -5,6 +5,13 @@ does the licensee's own view in the API; confirming twice records once; granting
 is refused, saying why; an empty reason is a 400 page naming ``reason``; a visitor is sent to
 sign in, a user without the reviewer's role gets a 403 page, a form without its CSRF token too.
 
+Granting an exclusive licence of public data (the outcome of an open auction) from the queue's
+grant form: only a public-data listing's form offers it; the outcome page and the public
+listing page show it exclusive, until when, with its references, the listing page never the
+licensee; a bad or missing reference, a listing that is not public data or a term too long for
+an exclusive licence is the API's 422 shown beside the field on the form again, the values kept,
+in the page's language, and nothing is sent.
+
 The nodes and helpers are :mod:`tests.web.test_staff_pages`' (SH's node with its operator key).
 """
 
@@ -13,14 +20,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from eth_utils import keccak
 from playwright.async_api import Page, expect
 
 from node.api.participant_auth import sign_request
 from node.api.staff_auth import CSRF_HEADER
 from node.store.staff import sent_transaction
 from node.store.submissions import get_licence_request
+from node.web.formats import when
 from onelist.chain.connection import address_of
-from onelist.chain.samples import sample_record, sample_terms
+from onelist.chain.samples import DAY, sample_record, sample_terms
 from onelist.codes import exchange_code
 from tests.node.conftest import CATALOGUE
 from tests.web.test_staff_pages import Nodes, indexed, nodes, request_licence, sign_in
@@ -31,15 +40,28 @@ REASON = "结算未在约定期限内完成（合同 2026-SH-0412），被许可
 QUEUE = "/web/desk/licence-requests"
 
 
-async def _requested(nodes: Nodes, name: str) -> dict[str, Any]:
-    """A product listed at SH and a pending request of keys[7] (a registered licensee) to
-    license it from SH: the node's answer to ``POST /licence-requests``."""
+APPROVAL_REF = "0x" + keccak(text="衡阳市数据局批复 2026-17").hex()
+AUCTION_REF = "0x" + keccak(text="公开竞价记录 2026-SH-A-0031").hex()
+
+
+async def _requested(
+    nodes: Nodes, name: str, *, policy: dict[str, Any] | None = None, **terms_changes: Any
+) -> dict[str, Any]:
+    """A product listed at SH (its policy changed by ``policy``) and a pending request of
+    keys[7] (a registered licensee) to license it from SH (its terms changed by
+    ``terms_changes``): the node's answer to ``POST /licence-requests``, with the terms."""
     c = nodes.consortium
-    record = sample_record(address_of(c.keys[5]), name)
+    record = sample_record(address_of(c.keys[5]), name, **(policy or {}))
     listed, _ = c.client.list(c.keys[1], c.keys[5], "SH", record, CATALOGUE)
-    terms = sample_terms(listed, 1, address_of(c.keys[7]), exchange_code("SH"), c.client.now())
+    terms = sample_terms(
+        listed, 1, address_of(c.keys[7]), exchange_code("SH"), c.client.now(), **terms_changes
+    )
     await indexed(nodes.sh, c)
-    return await request_licence(nodes, c.keys[7], terms)
+    return {**await request_licence(nodes, c.keys[7], terms), "terms": terms}
+
+
+#: A listing of public data (有条件开放) whose envelope admits a term of up to 2,000 days.
+PUBLIC_DATA = {"openClass": 1, "maxTermDays": 2000}
 
 
 async def _licensees_view(nodes: Nodes, request_id: int) -> dict[str, Any]:
@@ -272,3 +294,167 @@ async def test_the_rejection_pages_fit_a_phone(page: Page, nodes: Nodes) -> None
     await page.goto(nodes.sh.url(QUEUE))
     await _to_confirmation(page, request_id, REASON)  # the screenshot's page
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+async def _exclusive_form(
+    page: Page, request_id: int, approval: str, auction: str, *, status: int
+) -> None:
+    """Tick the exclusive option of ``request_id``'s grant form (the queue's, or the form page
+    shown again), type both references, tick the settlement box and grant; the answer's
+    status is ``status``."""
+    form = page.locator(f"form[action$='{QUEUE}/{request_id}/grant']")
+    await form.locator(f"#exclusive-{request_id}").check()
+    await form.locator(f"#approval_ref-{request_id}").fill(approval)
+    await form.locator(f"#auction_ref-{request_id}").fill(auction)
+    await form.locator("input[name=settled]").check()
+    async with page.expect_response(lambda r: r.url.endswith("/grant")) as answer:
+        await form.locator("button[type=submit]").click()
+    assert (await answer.value).status == status
+
+
+async def test_an_exclusive_licence_of_public_data_is_granted_through_the_form(
+    page: Page, nodes: Nodes
+) -> None:
+    c = nodes.consortium
+    created = await _requested(nodes, "web-licence-exclusive", policy=PUBLIC_DATA)
+    ordinary = await _requested(nodes, "web-licence-not-public")
+    request_id, licensee = created["request_id"], address_of(c.keys[7])
+    await sign_in(page, nodes.sh, "alice", QUEUE)
+    # Only the public-data listing's grant form offers an exclusive licence.
+    item = page.locator(f'[data-licence-request="{request_id}"]')
+    await expect(item.get_by_label("公共数据独占许可（公开竞价结果）")).to_be_visible()
+    await expect(item.get_by_label("批准文件哈希")).to_be_visible()
+    await expect(item.get_by_label("公开竞价记录哈希")).to_be_visible()
+    other = page.locator(f'[data-licence-request="{ordinary["request_id"]}"]')
+    await expect(other.get_by_role("button", name="授予许可")).to_be_visible()
+    await expect(other.locator("input[name=exclusive]")).to_have_count(0)
+
+    await _exclusive_form(page, request_id, APPROVAL_REF, AUCTION_REF, status=200)
+    await expect(page.get_by_text("独占许可已授予上链。")).to_be_visible(timeout=60_000)
+    await expect(page.locator("#licence-id")).to_have_text(created["licence_id"])
+    await expect(page.locator("#licence-kind")).to_have_text("公共数据独占许可")
+    until = when(created["terms"]["end"])
+    await expect(page.locator("#exclusive-until")).to_have_text(until)
+    await expect(page.locator("#approval-ref")).to_have_text(APPROVAL_REF)
+    await expect(page.locator("#auction-ref")).to_have_text(AUCTION_REF)
+    licence_id = bytes.fromhex(created["licence_id"][2:])
+    assert c.client.licences.functions.inForce(licence_id).call()
+    row = get_licence_request(nodes.sh.engine, request_id)
+    assert row is not None and row.status == "granted"
+
+    # The public listing page shows the exclusive licence, until when, its approval; never
+    # the licensee.
+    await indexed(nodes.sh, c)
+    await page.locator("#listing-link").click()
+    await expect(page.get_by_text(f"独占许可期至 {until}")).to_be_visible()
+    await expect(page.locator(f"code[title='{APPROVAL_REF}']").first).to_be_visible()
+    html = (await page.content()).lower()
+    assert licensee.lower() not in html and licensee[2:].lower() not in html
+
+
+async def test_a_bad_exclusive_grant_is_shown_beside_its_field_and_nothing_is_sent(
+    page: Page, nodes: Nodes
+) -> None:
+    c = nodes.consortium
+    created = await _requested(nodes, "web-licence-exclusive-bad", policy=PUBLIC_DATA)
+    request_id, licence_id = created["request_id"], created["licence_id"].lower()
+    await sign_in(page, nodes.sh, "alice", QUEUE)
+    heading = page.get_by_role("heading", level=1)
+    approval, auction = (
+        page.locator(f"#approval_ref-{request_id}"),
+        page.locator(f"#auction_ref-{request_id}"),
+    )
+    cases = [
+        # (approval typed, auction typed, the field refused, its error)
+        ("0x1234", AUCTION_REF, "approval_ref", "须为 0x 加 64 位十六进制（32 字节哈希）。"),
+        (APPROVAL_REF, "", "auction_ref", "独占许可须填写此哈希（0x 加 64 位十六进制）。"),
+        ("0x" + "00" * 32, AUCTION_REF, "approval_ref", "不能为全零哈希。"),
+    ]
+    for typed_approval, typed_auction, field, message in cases:
+        await _exclusive_form(page, request_id, typed_approval, typed_auction, status=422)
+        await expect(heading).to_have_text(f"授予许可 · #{request_id}")
+        await expect(page.locator(".notice.bad").first).to_have_text(
+            "请更正下面标出的内容，尚未发送任何交易。"
+        )
+        await expect(page.locator(f"#{field}-{request_id}-error")).to_have_text(message)
+        await expect(page.locator(f"#{field}-{request_id}")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        # The entered values are kept.
+        await expect(approval).to_have_value(typed_approval)
+        await expect(auction).to_have_value(typed_auction)
+        await expect(page.locator(f"#exclusive-{request_id}")).to_be_checked()
+        await expect(page.locator("input[name=settled]")).to_be_checked()
+        assert sent_transaction(nodes.sh.engine, f"grant:{licence_id}") is None
+    row = get_licence_request(nodes.sh.engine, request_id)
+    assert row is not None and row.status == "pending"
+    # References typed without ticking the option: only an exclusive grant names them.
+    await page.locator(f"#exclusive-{request_id}").uncheck()
+    await approval.fill(APPROVAL_REF)
+    await auction.fill(AUCTION_REF)
+    async with page.expect_response(lambda r: r.url.endswith("/grant")) as answer:
+        await page.get_by_role("button", name="授予许可").click()
+    assert (await answer.value).status == 422
+    await expect(page.locator(f"#approval_ref-{request_id}-error")).to_contain_text(
+        "只有独占许可才填写此哈希"
+    )
+    assert sent_transaction(nodes.sh.engine, f"grant:{licence_id}") is None
+    # The page fits a phone.
+    await page.set_viewport_size({"width": 360, "height": 780})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # In English, the same refusal in English.
+    await page.goto(nodes.sh.url(f"{QUEUE}/{request_id}/grant?lang=en"))
+    await expect(heading).to_have_text(f"Grant a licence · #{request_id}")
+    await _exclusive_form(page, request_id, "0x" + "zz" * 32, AUCTION_REF, status=422)
+    await expect(page.locator(f"#approval_ref-{request_id}-error")).to_have_text(
+        "Must be 0x and 64 hex digits (a 32-byte hash)."
+    )
+    await expect(approval).to_have_value("0x" + "zz" * 32)
+
+    # Corrected on the form shown again, it is granted.
+    await page.goto(nodes.sh.url(f"{QUEUE}/{request_id}/grant?lang=zh"))
+    await _exclusive_form(page, request_id, APPROVAL_REF, AUCTION_REF, status=200)
+    await expect(page.get_by_text("独占许可已授予上链。")).to_be_visible(timeout=60_000)
+    assert c.client.licences.functions.inForce(bytes.fromhex(licence_id[2:])).call()
+
+
+async def test_an_exclusive_grant_the_listing_or_its_term_refuses_is_shown_on_the_form(
+    page: Page, nodes: Nodes
+) -> None:
+    """A form posted for a listing that is not public data (its queue row offers no exclusive
+    option, so the post is made by hand), and a term longer than an exclusive licence may run:
+    the API's 422 beside the exclusive option, nothing sent."""
+    c = nodes.consortium
+    private = await _requested(nodes, "web-licence-exclusive-private")
+    long_term = await _requested(
+        nodes,
+        "web-licence-exclusive-long",
+        policy=PUBLIC_DATA,
+        end=c.client.now() + 1900 * DAY,
+    )
+    await sign_in(page, nodes.sh, "alice", QUEUE)
+    token = await page.locator("input[name=csrf_token]").first.get_attribute("value")
+    cases = [
+        (private, "exclusive", "独占许可仅限公共数据，该产品不是公共数据。"),
+        (long_term, "terms.end", "独占许可自起始日（或现在，取较早者）起最长 1826 天"),
+    ]
+    for created, _field, message in cases:
+        request_id = created["request_id"]
+        form = {
+            "csrf_token": str(token),
+            "settled": "yes",
+            "exclusive": "yes",
+            "approval_ref": APPROVAL_REF,
+            "auction_ref": AUCTION_REF,
+        }
+        answer = await page.request.post(nodes.sh.url(f"{QUEUE}/{request_id}/grant"), form=form)
+        assert answer.status == 422, created
+        await page.set_content(await answer.text())
+        await expect(page.locator(f"#exclusive-{request_id}-error")).to_contain_text(message)
+        await expect(page.locator(f"#exclusive-{request_id}")).to_be_checked()
+        await expect(page.locator(f"#approval_ref-{request_id}")).to_have_value(APPROVAL_REF)
+        licence_id = created["licence_id"].lower()
+        assert sent_transaction(nodes.sh.engine, f"grant:{licence_id}") is None
+        row = get_licence_request(nodes.sh.engine, request_id)
+        assert row is not None and row.status == "pending"
