@@ -55,7 +55,7 @@ from node.api.participant_auth import (
 from node.store import submissions as db
 from onelist import eip712
 from onelist.chain.deployment import Deployment, load_deployment
-from onelist.codes import ParticipantRole, exchange_code, exchange_code_text
+from onelist.codes import OpenClass, ParticipantRole, exchange_code, exchange_code_text
 from onelist.records import TERMS_FIELDS
 
 __all__ = [
@@ -498,6 +498,18 @@ def _version_findings(manifest: Manifest, current: db.ListingRow | None) -> list
             _node_finding(
                 "version",
                 f"下一版本应为 {current.version + 1} / the next version is {current.version + 1}",
+            )
+        ]
+    # ListingRegistry refuses it (ListingRegistryPublicDataChanged): exclusive licences of public
+    # data rely on a listing being public data, or not, for its whole life.
+    public = manifest.classification.open_class != OpenClass.not_public.name
+    if public != (current.open_class != OpenClass.not_public):
+        was = "是" if current.open_class else "不是"
+        return [
+            _node_finding(
+                "classification.open_class",
+                f"该挂牌{was}公共数据，新版本不能改变这一点，另行挂牌 / "
+                "whether a listing is public data cannot change in a new version; list it anew",
             )
         ]
     return []

@@ -128,6 +128,7 @@ class ListingRow:
     delivery_modes: int
     granting_exchanges: int  # bitmask of exchange indexes; 0: every member
     price_floor_fen: int
+    open_class: int  # onelist.codes.OpenClass; 0: not public data
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,7 @@ def listing(engine: Engine, listing_id: str) -> ListingRow | None:
                 t.c.delivery_modes,
                 t.c.granting_exchanges,
                 t.c.price_floor_fen,
+                t.c.open_class,
             ).where(t.c.listing_id == listing_id.lower())
         ).first()
     if row is None:
