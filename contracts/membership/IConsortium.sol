@@ -27,6 +27,11 @@ interface IConsortium {
     event ParticipantRegistered(
         address indexed participant, bytes8 indexed exchange, address indexed actor, uint8 roles, bytes32 identityHash, uint64 seq
     );
+    /// @notice `exchange`, which registered `participant`, gave it the roles `added` (through
+    /// `actor`, one of its operators); `roles` are all the roles it holds now.
+    event ParticipantRolesAdded(
+        address indexed participant, bytes8 indexed exchange, address indexed actor, uint8 added, uint8 roles, uint64 seq
+    );
     /// @notice The voted fee schedule, in basis points of a licence's price.
     event FeeScheduleSet(uint16 homeBps, uint16 grantingBps, uint16 consortiumBps, uint256 proposalId, uint64 seq);
     /// @notice The voting window of new proposals, in seconds.
@@ -87,6 +92,13 @@ interface IConsortium {
     error ConsortiumInvalidRoles(uint8 roles);
     error ConsortiumParticipantExists(address account, bytes8 registeredBy);
     error ConsortiumNotParticipant(address account, uint8 role);
+    /// @notice Roles were to be added to `account`, which is not a registered participant.
+    error ConsortiumParticipantNotRegistered(address account);
+    /// @notice Only `registeredBy`, the exchange that checked `account`'s identity, may add roles
+    /// to it; the caller acts for `exchange`.
+    error ConsortiumNotRegisteringExchange(address account, bytes8 registeredBy, bytes8 exchange);
+    /// @notice `account` already holds every role of `roles` (it holds `held`): nothing to add.
+    error ConsortiumRolesAlreadyHeld(address account, uint8 roles, uint8 held);
     error ConsortiumInvalidFeeSchedule(uint16 homeBps, uint16 grantingBps, uint16 consortiumBps);
     error ConsortiumInvalidVotingPeriod(uint64 votingPeriod);
     error ConsortiumFoundingMismatch();
@@ -128,6 +140,28 @@ interface IConsortium {
     /// @dev Requires an operator of an active exchange; refuses an account already registered.
     /// Emits {ParticipantRegistered}.
     function registerParticipant(address account, uint8 roles, bytes32 identityHash) external;
+
+    /// @notice Gives a registered participant more roles: a licensee that will also provide data,
+    /// or a provider that will also license others' data. Roles are only ever added; the
+    /// registration (its exchange and identity hash) is unchanged and still recognised network-wide.
+    /// @param roles the roles to add (bit 0 provider, bit 1 licensee); roles already held may be
+    /// named again, but at least one must be new.
+    /// @dev Only an operator of the exchange that registered `account` may call it: that exchange
+    /// checked the legal entity's identity (DSL art. 33) and answers for the registration, so it
+    /// alone widens what the entity may do on it; another exchange never checked this entity
+    /// (an account is registered once), so it has no check of its own to vouch for the new role.
+    /// A participant whose registering exchange was removed keeps its roles but gains none.
+    /// A provider suspended by a regulator is refused while the suspension lasts: the suspension
+    /// was decided about this participant, and a new role would let it trade in a way the
+    /// regulator did not weigh; the registering exchange adds it once the provider is reinstated
+    /// or the suspension has ended.
+    /// Requires an operator of an active exchange (ConsortiumNotOperator,
+    /// ConsortiumExchangeNotActive); `roles` not 0 and with no bit but provider and licensee
+    /// (ConsortiumInvalidRoles); a registered `account` (ConsortiumParticipantNotRegistered);
+    /// the caller's exchange the registering one (ConsortiumNotRegisteringExchange); at least one
+    /// role not held yet (ConsortiumRolesAlreadyHeld); a provider not suspended now
+    /// (OversightSuspended, scope provider). Emits {ParticipantRolesAdded}.
+    function grantParticipantRoles(address account, uint8 roles) external;
 
     // ----------------------------------------------------------------- governance functions
 

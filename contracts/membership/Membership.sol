@@ -91,6 +91,13 @@ abstract contract Membership is IConsortium {
         emit ParticipantRegistered(account, code, msg.sender, roles, identityHash, _nextSeq());
     }
 
+    /// @inheritdoc IConsortium
+    function grantParticipantRoles(address account, uint8 roles) external {
+        (bytes8 code,) = _requireOperator(msg.sender);
+        if (roles == 0 || roles > (Codes.ROLE_PROVIDER | Codes.ROLE_LICENSEE)) revert ConsortiumInvalidRoles(roles);
+        _addParticipantRoles(code, account, roles, msg.sender);
+    }
+
     // ----------------------------------------------------------------- views
 
     /// @notice An exchange's index, status (1 active, 2 removed), province and operator count.
@@ -204,6 +211,21 @@ abstract contract Membership is IConsortium {
     function _requireParticipant(address account, uint8 role) internal view returns (Participant memory p) {
         p = _participants[account];
         if (p.roles & role == 0) revert ConsortiumNotParticipant(account, role);
+    }
+
+    /// @dev Adds `roles` (checked: non-zero, known bits) to `account` for the registering exchange `code`.
+    function _addParticipantRoles(bytes8 code, address account, uint8 roles, address actor) internal {
+        Participant storage p = _participants[account];
+        (bytes8 registeredBy, uint8 held, uint64 until) = (p.registeredBy, p.roles, p.suspendedUntil);
+        if (held == 0) revert ConsortiumParticipantNotRegistered(account);
+        if (registeredBy != code) revert ConsortiumNotRegisteringExchange(account, registeredBy, code);
+        uint8 added = roles & ~held;
+        if (added == 0) revert ConsortiumRolesAlreadyHeld(account, roles, held);
+        if (until > block.timestamp) {
+            revert OversightSuspended(Codes.SCOPE_PROVIDER, bytes32(uint256(uint160(account))), until);
+        }
+        p.roles = held | added;
+        emit ParticipantRolesAdded(account, code, actor, added, held | added, _nextSeq());
     }
 
     /// @dev Sets a provider's suspension; returns whether it is a registered provider (a licensee

@@ -64,6 +64,7 @@ AUDIT: dict[str, Audit] = {
     "RegulatorAdded": Audit(),
     "RegulatorRemoved": Audit(),
     "ParticipantRegistered": Audit(actor=_ACTOR, exchange=_arg("exchange")),
+    "ParticipantRolesAdded": Audit(actor=_ACTOR, exchange=_arg("exchange")),
     "FeeScheduleSet": Audit(),
     "VotingPeriodSet": Audit(),
     # governance

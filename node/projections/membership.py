@@ -111,6 +111,13 @@ def on_ParticipantRegistered(event: DecodedEvent) -> list[RowChange]:
     ]
 
 
+def on_ParticipantRolesAdded(event: DecodedEvent) -> list[RowChange]:
+    """The registering exchange gave a participant more roles; the event carries every role it
+    holds now, so the row takes them (re-applying it changes nothing)."""
+    a = event.args
+    return [Update("participants", {"address": a["participant"]}, {"roles": a["roles"]})]
+
+
 def on_FeeScheduleSet(event: DecodedEvent) -> list[RowChange]:
     a = event.args
     return [

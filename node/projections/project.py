@@ -20,6 +20,7 @@ HANDLERS: dict[str, Handler] = {
     "RegulatorAdded": membership.on_RegulatorAdded,
     "RegulatorRemoved": membership.on_RegulatorRemoved,
     "ParticipantRegistered": membership.on_ParticipantRegistered,
+    "ParticipantRolesAdded": membership.on_ParticipantRolesAdded,
     "FeeScheduleSet": membership.on_FeeScheduleSet,
     "VotingPeriodSet": membership.on_VotingPeriodSet,
     # Consortium: governance

@@ -72,6 +72,12 @@ class ConsortiumClient:
         fn = self.consortium.functions.registerParticipant(account, int(roles), identity_hash)
         return self.send(fn, operator_key)
 
+    def grant_participant_roles(self, operator_key: str, account: str, roles: int) -> TxReceipt:
+        """Add ``roles`` (ParticipantRole bits) to a registered participant; the operator must act
+        for the exchange that registered it."""
+        fn = self.consortium.functions.grantParticipantRoles(account, int(roles))
+        return self.send(fn, operator_key)
+
     # ----------------------------------------------------------------- listings
 
     def authorization(

@@ -100,6 +100,7 @@ def act(client: ConsortiumClient, actors: Actors) -> None:
     client.send(client.consortium.functions.addOperator(spare.address), actors.sh.key)
     client.send(client.consortium.functions.removeOperator(spare.address), actors.sh.key)
     client.register_participant(actors.sd.key, actors.outsider.address, ParticipantRole.licensee)
+    client.grant_participant_roles(actors.sd.key, actors.outsider.address, ParticipantRole.provider)
     passed(client, actors, ProposalKind.set_fee_schedule, encode(["uint16"] * 3, [400, 300, 50]))
     passed(client, actors, ProposalKind.set_voting_period, encode(["uint64"], [3 * 86400]))
     passed(

@@ -550,3 +550,206 @@ def test_every_consortium_event_carries_the_next_contract_wide_seq(
     assert len(seqs) == 7  # propose emits ProposalCreated and the proposer's VoteCast
     assert seqs == list(range(START_EVENTS + 1, START_EVENTS + 1 + len(seqs)))
     assert event_count(world) == seqs[-1]
+
+
+# ----------------------------------------------------------------- grantParticipantRoles
+
+SUSPENSION_BASIS = keccak(text="数据安全法 第四十五条")
+
+
+def add_roles(client: ConsortiumClient, by: Actor, account: str, roles: int) -> TxReceipt:
+    return client.grant_participant_roles(by.key, account, roles)
+
+
+def provider_subject(account: str) -> bytes:
+    return bytes(12) + bytes.fromhex(account[2:])
+
+
+@pytest.mark.parametrize(
+    "participant, by, code, roles, added, held",
+    [
+        pytest.param(
+            "licensee", "sd", SD, PROVIDER, PROVIDER, BOTH, id="SD makes its licensee a provider"
+        ),
+        pytest.param(
+            "provider", "sh", SH, LICENSEE, LICENSEE, BOTH, id="SH makes its provider a licensee"
+        ),
+        pytest.param(
+            "provider",
+            "sh",
+            SH,
+            BOTH,
+            LICENSEE,
+            BOTH,
+            id="naming a held role again adds only the new one",
+        ),
+    ],
+)
+def test_the_registering_exchange_adds_roles_to_its_participant(
+    world: ConsortiumClient,
+    actors: Actors,
+    participant: str,
+    by: str,
+    code: bytes,
+    roles: int,
+    added: int,
+    held: int,
+) -> None:
+    account = who(actors, participant).address
+    receipt = add_roles(world, who(actors, by), account, roles)
+    assert consortium_events(world, receipt) == [
+        (
+            "ParticipantRolesAdded",
+            {
+                "participant": account,
+                "exchange": code,
+                "actor": who(actors, by).address,
+                "added": added,
+                "roles": held,
+                "seq": START_EVENTS + 1,
+            },
+        )
+    ]
+    assert tuple(world.consortium.functions.participant(account).call()) == (code, held)
+    assert event_count(world) == START_EVENTS + 1
+
+
+def test_a_licensee_made_a_provider_has_its_product_listed_and_is_still_licensed(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    with reverts("ConsortiumNotParticipant", account=actors.licensee.address, role=PROVIDER):
+        listed(world, actors, provider=actors.licensee)
+    add_roles(world, actors.sd, actors.licensee.address, PROVIDER)
+    listing_id, _ = listed(world, actors, seed="own", provider=actors.licensee)
+    assert world.listings.functions.listingState(listing_id).call()[0] == ListingStatus.listed
+    other, other_rec = listed(world, actors)
+    licence_id, _ = world.grant(
+        actors.zj.key, actors.licensee.key, terms_for(world, other, other_rec, actors), other_rec
+    )
+    assert world.licences.functions.inForce(licence_id).call()
+
+
+def test_a_provider_made_a_licensee_is_granted_a_licence(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    listing_id, rec = listed(world, actors)
+    terms = terms_for(world, listing_id, rec, actors) | {"licensee": actors.provider2.address}
+    add_roles(world, actors.zj, actors.provider2.address, LICENSEE)
+    licence_id, _ = world.grant(actors.zj.key, actors.provider2.key, terms, rec)
+    assert world.licences.functions.inForce(licence_id).call()
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        pytest.param(0, id="no role at all"),
+        pytest.param(4, id="an undefined role bit"),
+        pytest.param(7, id="a role plus an undefined bit"),
+        pytest.param(255, id="every bit"),
+    ],
+)
+def test_roles_added_are_the_provider_or_licensee_role_and_nothing_else(
+    world: ConsortiumClient, actors: Actors, roles: int
+) -> None:
+    with reverts("ConsortiumInvalidRoles", roles=roles):
+        add_roles(world, actors.sd, actors.licensee.address, roles)
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        pytest.param("spare", id="an account never registered"),
+        pytest.param("zj", id="an operator, which is no participant"),
+    ],
+)
+def test_roles_are_added_only_to_a_registered_participant(
+    world: ConsortiumClient, actors: Actors, account: str
+) -> None:
+    target = who(actors, account).address
+    with reverts("ConsortiumParticipantNotRegistered", account=target):
+        add_roles(world, actors.sh, target, LICENSEE)
+
+
+@pytest.mark.parametrize(
+    "participant, by, registered_by, exchange",
+    [
+        pytest.param("provider", "zj", SH, ZJ, id="ZJ may not add roles to SH's provider"),
+        pytest.param("licensee", "sh", SD, SH, id="SH may not add roles to SD's licensee"),
+    ],
+)
+def test_only_the_registering_exchange_adds_roles(
+    world: ConsortiumClient,
+    actors: Actors,
+    participant: str,
+    by: str,
+    registered_by: bytes,
+    exchange: bytes,
+) -> None:
+    account = who(actors, participant).address
+    with reverts(
+        "ConsortiumNotRegisteringExchange",
+        account=account,
+        registeredBy=registered_by,
+        exchange=exchange,
+    ):
+        add_roles(world, who(actors, by), account, BOTH)
+
+
+@pytest.mark.parametrize(
+    "participant, by, roles, held",
+    [
+        pytest.param("provider", "sh", PROVIDER, PROVIDER, id="a provider made a provider again"),
+        pytest.param("licensee", "sd", LICENSEE, LICENSEE, id="a licensee made a licensee again"),
+    ],
+)
+def test_adding_only_roles_already_held_is_refused(
+    world: ConsortiumClient, actors: Actors, participant: str, by: str, roles: int, held: int
+) -> None:
+    account = who(actors, participant).address
+    with reverts("ConsortiumRolesAlreadyHeld", account=account, roles=roles, held=held):
+        add_roles(world, who(actors, by), account, roles)
+
+
+def test_a_participant_with_both_roles_has_nothing_to_add(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    add_roles(world, actors.sh, actors.provider.address, LICENSEE)
+    with reverts("ConsortiumRolesAlreadyHeld", roles=BOTH, held=BOTH):
+        add_roles(world, actors.sh, actors.provider.address, BOTH)
+
+
+def test_only_an_operator_adds_roles(world: ConsortiumClient, actors: Actors) -> None:
+    with reverts("ConsortiumNotOperator", account=actors.provider.address):
+        add_roles(world, actors.provider, actors.provider.address, LICENSEE)
+
+
+def test_a_suspended_provider_is_given_no_role_until_reinstated(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    c = world.consortium.functions
+    account = actors.provider.address
+    subject = provider_subject(account)
+    until = world.now() + 86400
+    scope = int(SuspensionScope.provider)
+    world.send(c.suspend(scope, subject, 1, SUSPENSION_BASIS, until), actors.regulator.key)
+    with reverts("OversightSuspended", scope=scope, subject=subject, until=until):
+        add_roles(world, actors.sh, account, LICENSEE)
+    world.send(c.reinstate(scope, subject, 10, SUSPENSION_BASIS), actors.regulator.key)
+    add_roles(world, actors.sh, account, LICENSEE)
+    assert tuple(c.participant(account).call()) == (SH, BOTH)
+
+
+def test_a_participant_of_a_removed_exchange_keeps_its_roles_and_gains_none(
+    world: ConsortiumClient, actors: Actors
+) -> None:
+    c = world.consortium.functions
+    data = encode(["bytes8"], [SD])
+    proposal, _ = world.propose(actors.sh.key, int(ProposalKind.remove_exchange), data)
+    world.send(c.vote(proposal, True), actors.zj.key)
+    world.send(c.execute(proposal, data), actors.outsider.key)
+    account = actors.licensee.address
+    with reverts("ConsortiumExchangeNotActive", code=SD):
+        add_roles(world, actors.sd, account, PROVIDER)
+    with reverts("ConsortiumNotRegisteringExchange", registeredBy=SD, exchange=SH):
+        add_roles(world, actors.sh, account, PROVIDER)
+    assert tuple(c.participant(account).call()) == (SD, LICENSEE)

@@ -228,6 +228,28 @@ CASES = [
     ),
     pytest.param(
         "Consortium",
+        "ParticipantRolesAdded",
+        {
+            "participant": PROVIDER,
+            "exchange": code("SH"),
+            "actor": OPERATOR,
+            "added": 2,
+            "roles": 3,
+            "seq": 12,
+        },
+        {
+            "participant": PROVIDER,
+            "exchange": "SH",
+            "actor": OPERATOR,
+            "added": 2,
+            "roles": 3,
+            "seq": 12,
+        },
+        (OPERATOR, "SH", None, None, 12),
+        id="roles added name the registering exchange's operator",
+    ),
+    pytest.param(
+        "Consortium",
         "FeeScheduleSet",
         {"homeBps": 500, "grantingBps": 750, "consortiumBps": 250, "proposalId": 0, "seq": 8},
         {"homeBps": 500, "grantingBps": 750, "consortiumBps": 250, "proposalId": 0, "seq": 8},
@@ -948,7 +970,7 @@ def test_the_catalog_finds_contracts_by_any_spelling_of_their_address() -> None:
     assert CATALOG.contract_at(address.lower()) == "ListingRegistry"
     assert CATALOG.contract_at(OUTSIDER) is None
     assert sorted(CATALOG.addresses) == sorted(a.lower() for a in ADDRESSES.values())
-    assert len(CATALOG) == 25
+    assert len(CATALOG) == 26
 
 
 # ----------------------------------------------------------------------------- data decoders

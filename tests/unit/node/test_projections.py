@@ -443,6 +443,21 @@ CASES = [
     ),
     pytest.param(
         event(
+            "ParticipantRolesAdded",
+            {
+                "participant": LICENSEE,
+                "exchange": "SD",
+                "actor": OPERATOR,
+                "added": 1,
+                "roles": 3,
+                "seq": 12,
+            },
+        ),
+        [Update("participants", {"address": LICENSEE}, {"roles": 3})],
+        id="a participant given a role takes every role the event says it holds",
+    ),
+    pytest.param(
+        event(
             "FeeScheduleSet",
             {
                 "homeBps": 500,
