@@ -1,13 +1,14 @@
 """The node's staff area: sign-in (:mod:`node.api.staff_auth`) and, on an exchange's node, the
-review desk, participant registrations and licence grants.
+review desk, participant registrations (and roles added to them) and licence grants.
 
 Every decision that reaches the chain is a transaction the node sends with its exchange's
 operator key through :class:`node.chain.sender.TransactionSender`, under an idempotency key
-(``approve:<submission id>``, ``register:<account>``, ``grant:<licence id>``): a retried or
-repeated request follows the transaction already sent and never lists or grants twice. A
-contract's refusal comes back as JSON naming the contract's error and its values: 409 when the
-chain's state refuses it (already registered, not listed, suspended...), 422 when the request
-itself does (a signature that does not verify, terms outside the listing's envelope...).
+(``approve:<submission id>``, ``register:<account>``, ``roles:<account>:<role bits>``,
+``grant:<licence id>``): a retried or repeated request follows the transaction already sent and
+never lists or grants twice. A contract's refusal comes back as JSON naming the contract's error
+and its values: 409 when the chain's state refuses it (already registered, not listed,
+suspended...), 422 when the request itself does (a signature that does not verify, terms outside
+the listing's envelope...).
 
 An exclusive licence of public data (``{exclusive: true, approval_ref, auction_ref}``) is
 granted by ``LicenceRegistry.grantExclusive``; the desk checks that the listing is public data and
@@ -73,6 +74,7 @@ __all__ = [
     "SENDER",
     "Exclusivity",
     "Registration",
+    "add_roles",
     "add_routes",
     "approve",
     "check_exclusive_grant",
@@ -88,6 +90,7 @@ __all__ = [
     "register",
     "reject",
     "reject_licence",
+    "role_names",
 ]
 
 log = logging.getLogger("onelist.node.api.staff")
@@ -627,6 +630,18 @@ def parse_registration(body: Mapping[str, Any]) -> Registration:
     if not isinstance(account, str) or not is_address(account):
         raise BadRequest("must be an address (0x and 40 hex digits)", field="account")
     account = to_checksum_address(account)
+    roles, role_bits = _parse_roles(body)
+    reference = body.get("identity_reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise BadRequest("the identity check's reference is required", field="identity_reference")
+    if len(reference) > MAX_IDENTITY_REFERENCE:
+        raise BadRequest(f"at most {MAX_IDENTITY_REFERENCE} characters", field="identity_reference")
+    return Registration(account, roles, role_bits, reference)
+
+
+def _parse_roles(body: Mapping[str, Any]) -> tuple[tuple[str, ...], int]:
+    """``body``'s {roles}: the sorted role names and their ParticipantRole bits; a 400 naming
+    ``roles`` unless it is a non-empty list of role names."""
     roles = body.get("roles")
     if (
         not isinstance(roles, list)
@@ -639,12 +654,12 @@ def parse_registration(body: Mapping[str, Any]) -> Registration:
     role_bits = 0
     for name in roles:
         role_bits |= int(_ROLE_NAMES[name])
-    reference = body.get("identity_reference")
-    if not isinstance(reference, str) or not reference.strip():
-        raise BadRequest("the identity check's reference is required", field="identity_reference")
-    if len(reference) > MAX_IDENTITY_REFERENCE:
-        raise BadRequest(f"at most {MAX_IDENTITY_REFERENCE} characters", field="identity_reference")
-    return Registration(account, tuple(sorted(set(roles))), role_bits, reference)
+    return tuple(sorted(set(roles))), role_bits
+
+
+def role_names(bits: int) -> list[str]:
+    """The sorted names of the ParticipantRole bits in ``bits``."""
+    return sorted(name for name, role in _ROLE_NAMES.items() if bits & int(role))
 
 
 async def register(
@@ -684,6 +699,52 @@ async def register(
         "account": account,
         "roles": sorted(body["roles"]),
         "identity_hash": kept_hash,
+        "tx_hash": outcome.tx_hash,
+        "block_number": outcome.block_number,
+    }
+
+
+async def add_participant_roles(request: web.Request) -> web.Response:
+    """``POST /staff/participants/{account}/roles`` {roles}."""
+    user = await require_staff(request, *REGISTRARS)
+    account = request.match_info["account"]
+    return web.json_response(await add_roles(request, user, account, await json_body(request)))
+
+
+async def add_roles(
+    request: web.Request, user: StaffUser, account: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Give the registered participant at ``account`` the roles ``body`` names
+    (``Consortium.grantParticipantRoles``) and describe the outcome as
+    ``POST /staff/participants/{account}/roles`` answers.
+
+    Only the exchange that registered it (and checked its identity) may: the contract refuses
+    any other, a participant that already holds every role named, and a suspended provider,
+    each a 409 naming the contract's error; nothing is sent then. A participant this node has
+    not indexed is a 404. Idempotent per account and roles (``roles:<account>:<bits>``): asking
+    again follows the transaction already sent."""
+    _exchange_node(request)
+    if not is_address(account):
+        raise NotFound(f"no participant {account!r}: not an address (0x and 40 hex digits)")
+    account = to_checksum_address(account)
+    names, role_bits = _parse_roles(body)
+    _sender(request)
+    found = await asyncio.to_thread(submissions_store.participant, _engine(request), account)
+    if found is None:
+        raise NotFound(f"no participant {account} is registered (or not yet indexed here)")
+
+    def build(client: ConsortiumClient) -> Any:
+        return client.consortium.functions.grantParticipantRoles(account, role_bits)
+
+    async with _desk(request).lock(f"participant:{account}"):
+        outcome = await _send(request, f"roles:{account}:{role_bits}", build, user.username)
+    events = _sender(request).client().consortium.events
+    (added,) = events.ParticipantRolesAdded().process_receipt(outcome.receipt, errors=DISCARD)
+    log.info("%s gave participant %s the roles %s", user.username, account, ",".join(names))
+    return {
+        "account": account,
+        "added": role_names(added["args"]["added"]),
+        "roles": role_names(added["args"]["roles"]),
         "tx_hash": outcome.tx_hash,
         "block_number": outcome.block_number,
     }
@@ -1005,6 +1066,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/staff/submissions/{id}/approve", approve_submission)
     app.router.add_post("/staff/submissions/{id}/reject", reject_submission)
     app.router.add_post("/staff/participants", register_participant)
+    app.router.add_post("/staff/participants/{account}/roles", add_participant_roles)
     app.router.add_post("/staff/licences", grant_licence)
     app.router.add_get("/staff/licence-requests", list_licence_requests)
     app.router.add_post("/staff/licence-requests/{id}/reject", reject_licence_request)

@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 from jsonschema import Draft202012Validator
-from sqlalchemy import Engine, inspect, update
+from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy.engine import URL
 
 from listing.hashing import manifest_hash
@@ -40,6 +40,7 @@ from node.chain.sender import SendFailed, TransactionSender
 from node.store import open_engine, upgrade
 from node.store.migrate import downgrade
 from node.store.queries_licences import read_licence
+from node.store.schema import events
 from node.store.schema_staff import staff_metadata, staff_sessions
 from node.store.schema_submissions import submissions
 from node.store.staff import listing_row, sent_transaction
@@ -57,7 +58,7 @@ from node.store.submissions import (
 from onelist.chain.connection import address_of
 from onelist.chain.revert import DecodedRevert, TransactionReverted
 from onelist.chain.samples import sample_record, sample_terms
-from onelist.codes import exchange_code
+from onelist.codes import SuspensionScope, exchange_code
 from onelist.records import terms_tuple
 from tests.integration.db_fixtures import BACKENDS, _create_database, _drop_database
 from tests.unit.listing.manifests import valid_manifest
@@ -1096,3 +1097,122 @@ async def test_a_rejection_recorded_while_a_grant_waits_stops_the_grant(desk: De
     stored = get_licence_request(desk.engine, request.id)
     assert stored is not None and stored.status == "rejected" and stored.tx_hash is None
     assert not c.client.licences.functions.inForce(bytes.fromhex(licence_id[2:])).call()
+
+
+# --------------------------------------------------------------------------- roles added
+
+
+async def post_roles(desk: Desk, account: str, body: object) -> tuple[int, Any]:
+    """``POST /staff/participants/{account}/roles``, its answer checked against the document."""
+    path = f"/staff/participants/{account}/roles"
+    response = await desk.client.post(path, json=body, headers={CSRF_HEADER: desk.csrf})
+    answer = await response.json()
+    doc = document()
+    item = doc["paths"]["/staff/participants/{account}/roles"]["post"]
+    schema_ = item["responses"][str(response.status)]["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema_, "components": doc["components"]}).validate(answer)
+    return response.status, answer
+
+
+async def _registered(desk: Desk, roles: list[str]) -> str:
+    """A new participant registered at SH through the desk, indexed."""
+    account = str(Account.create().address)  # a new one for each backend's run
+    body = {"account": account, "roles": roles, "identity_reference": f"USCC {account}"}
+    status, registered = await desk.post("/staff/participants", body)
+    assert status == 200, registered
+    await indexed(desk, registered["tx_hash"])
+    return account
+
+
+async def test_a_licensee_is_made_a_provider_once_and_the_index_shows_it(desk: Desk) -> None:
+    account = await _registered(desk, ["licensee"])
+    status, added = await post_roles(desk, account.lower(), {"roles": ["provider"]})
+    assert status == 200, added
+    assert (added["account"], added["added"], added["roles"]) == (
+        account,
+        ["provider"],
+        ["licensee", "provider"],
+    )
+    status, again = await post_roles(desk, account, {"roles": ["provider"]})
+    assert status == 200 and again["tx_hash"] == added["tx_hash"]  # followed, not sent twice
+    logs = desk.consortium.client.consortium.events.ParticipantRolesAdded().get_logs(
+        from_block=0, argument_filters={"participant": account}
+    )
+    assert len(logs) == 1
+    await indexed(desk, added["tx_hash"])
+    row = participant(desk.engine, account)
+    assert row is not None and (row.roles, row.registered_by) == (3, "SH")
+    with desk.engine.connect() as connection:
+        trail = connection.execute(
+            select(events.c.name, events.c.actor, events.c.acting_exchange, events.c.args).where(
+                events.c.tx_hash == added["tx_hash"]
+            )
+        ).one()
+    assert trail[:3] == ("ParticipantRolesAdded", address_of(desk.consortium.keys[1]), "SH")
+    assert json.loads(trail.args) | {"seq": 0} == {
+        "participant": account,
+        "exchange": "SH",
+        "actor": address_of(desk.consortium.keys[1]),
+        "added": 1,
+        "roles": 3,
+        "seq": 0,
+    }
+    # every role named is held now: refused by the contract, nothing sent
+    status, error = await post_roles(desk, account, {"roles": ["licensee", "provider"]})
+    assert (status, error["code"]) == (409, "reverted"), error
+    assert "ConsortiumRolesAlreadyHeld" in error["message"]
+    assert sent_transaction(desk.engine, f"roles:{account}:3") is None
+
+
+async def test_only_the_registering_exchange_adds_roles_through_its_desk(desk: Desk) -> None:
+    licensee = address_of(desk.consortium.keys[7])  # registered at SD by the fixture chain
+    status, error = await post_roles(desk, licensee, {"roles": ["provider"]})
+    assert (status, error["code"]) == (409, "reverted"), error
+    assert "ConsortiumNotRegisteringExchange" in error["message"]
+    assert sent_transaction(desk.engine, f"roles:{licensee}:1") is None
+    row = participant(desk.engine, licensee)
+    assert row is not None and row.roles == 2
+
+
+async def test_a_suspended_provider_is_given_no_role(desk: Desk) -> None:
+    c = desk.consortium
+    account = await _registered(desk, ["provider"])
+    subject = bytes(12) + bytes.fromhex(account[2:])
+    suspend = c.client.consortium.functions.suspend(
+        int(SuspensionScope.provider), subject, 1, keccak(text="数据安全法"), 0
+    )
+    c.client.send(suspend, c.keys[4])  # the example TOML's national regulator
+    status, error = await post_roles(desk, account, {"roles": ["licensee"]})
+    assert (status, error["code"]) == (409, "reverted"), error
+    assert "OversightSuspended" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("account", "body", "status", "field"),
+    [
+        ("0x12", {"roles": ["provider"]}, 404, None),
+        ("0x" + "ab" * 20, {"roles": ["provider"]}, 404, None),
+        ("0x" + "11" * 20, {}, 400, "roles"),
+        ("0x" + "11" * 20, {"roles": []}, 400, "roles"),
+        ("0x" + "11" * 20, {"roles": "provider"}, 400, "roles"),
+        ("0x" + "11" * 20, {"roles": ["seller"]}, 400, "roles"),
+        ("0x" + "11" * 20, [1, 2], 400, None),
+    ],
+    ids=[
+        "an account that is not an address is no participant",
+        "an account nobody registered is no participant",
+        "no roles",
+        "an empty list of roles",
+        "roles that are not a list",
+        "an unknown role",
+        "a body that is not an object",
+    ],
+)
+async def test_bad_roles_input_is_refused(
+    desk: Desk, account: str, body: object, status: int, field: str | None
+) -> None:
+    got, error = await post_roles(desk, account, body)
+    assert got == status, error
+    if field is not None:
+        assert error["field"] == field
+    assert "Traceback" not in json.dumps(error)
