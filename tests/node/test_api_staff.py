@@ -45,6 +45,7 @@ from node.store.schema_staff import staff_metadata, staff_sessions
 from node.store.schema_submissions import submissions
 from node.store.staff import listing_row, sent_transaction
 from node.store.submissions import (
+    LicenceRequest,
     NewLicenceRequest,
     NewSubmission,
     Submission,
@@ -510,7 +511,9 @@ async def test_granting_a_licence_from_the_signed_terms(desk: Desk) -> None:
     assert "LicenceRegistryPriceBelowFloor" in error["message"]
 
 
-async def test_granting_a_licence_request(desk: Desk) -> None:
+async def _signed_licence_request(desk: Desk) -> tuple[LicenceRequest, str]:
+    """A pending licence request, signed by its licensee, on a new listing at SH: (the
+    request, its licence id)."""
     c = desk.consortium
     listing_id, _ = await _listed_at_sh(desk)
     licensee = c.keys[7]
@@ -529,6 +532,11 @@ async def test_granting_a_licence_request(desk: Desk) -> None:
         ),
         now=int(time.time()),
     )
+    return request, licence_id
+
+
+async def test_granting_a_licence_request(desk: Desk) -> None:
+    request, licence_id = await _signed_licence_request(desk)
     queue = await desk.get("/staff/licence-requests")
     assert request.id in [item["id"] for item in queue["items"]]
     status, granted = await desk.post("/staff/licences", {"licence_request_id": request.id})
@@ -1062,24 +1070,7 @@ async def test_a_rejection_recorded_while_a_grant_waits_stops_the_grant(desk: De
     """A grant checks its request again under the lock a rejection takes: a rejection recorded
     while the grant waited for that lock is a 409, and nothing is sent (before, the licence was
     granted on chain and recording it then failed: a 500)."""
-    c = desk.consortium
-    listing_id, _ = await _listed_at_sh(desk)
-    licensee = c.keys[7]
-    terms = sample_terms(listing_id, 1, address_of(licensee), exchange_code("SH"), c.client.now())
-    licence_id = "0x" + c.client.licence_id(terms).hex()
-    request, _ = create_licence_request(
-        desk.engine,
-        NewLicenceRequest(
-            licensee=address_of(licensee),
-            listing_id="0x" + listing_id.hex(),
-            version=1,
-            granting_exchange="SH",
-            licence_id=licence_id,
-            terms=to_json(terms),
-            acceptance="0x" + c.client.sign_acceptance(licensee, terms).hex(),
-        ),
-        now=int(time.time()),
-    )
+    request, licence_id = await _signed_licence_request(desk)
     lock = desk.client.app[SENDER].lock(f"licence:{licence_id}")
     async with lock:  # as a rejection under way holds it
         granting = asyncio.create_task(
@@ -1096,7 +1087,8 @@ async def test_a_rejection_recorded_while_a_grant_waits_stops_the_grant(desk: De
     assert "未结算" in refused["message"]
     stored = get_licence_request(desk.engine, request.id)
     assert stored is not None and stored.status == "rejected" and stored.tx_hash is None
-    assert not c.client.licences.functions.inForce(bytes.fromhex(licence_id[2:])).call()
+    licences = desk.consortium.client.licences.functions
+    assert not licences.inForce(bytes.fromhex(licence_id[2:])).call()
 
 
 # --------------------------------------------------------------------------- roles added
