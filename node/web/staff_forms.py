@@ -35,6 +35,7 @@ __all__ = [
     "reason_body",
     "reason_code",
     "registration_body",
+    "roles_body",
     "settled",
     "single",
 ]
@@ -167,6 +168,16 @@ def registration_body(form: MultiMapping[str]) -> dict[str, Any]:
         "account": single(form, "account", required=False) or "",
         "roles": [value.strip() for value in form.getall("roles", []) if value.strip()],
         "identity_reference": single(form, "identity_reference", required=False) or "",
+    }
+
+
+def roles_body(form: MultiMapping[str]) -> dict[str, Any]:
+    """The add-a-role form as {account, roles}: the account as typed (the route's path, which
+    :func:`node.api.staff.add_roles` takes apart from its body) and the ticked roles as a list,
+    checked as :func:`registration_body`'s are."""
+    return {
+        "account": single(form, "account", required=False) or "",
+        "roles": [value.strip() for value in form.getall("roles", []) if value.strip()],
     }
 
 
