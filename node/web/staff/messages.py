@@ -74,6 +74,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "staff.participants.identity_hash": ("上链的身份哈希", "Identity hash on chain"),
     "staff.participants.another": ("再登记一个", "Register another"),
+    "staff.roles.title": ("添加角色", "Add a role"),
+    "staff.roles.intro": (
+        "为本交易所登记的参与方添加角色：要挂牌自有数据产品的被许可方成为数商，要获得他人数据许可的"
+        "数商成为被许可方。无需重新核验身份，登记时的核验继续有效。",
+        "Give a participant this exchange registered another role: a licensee that will list "
+        "its own data products becomes a provider, a provider that will license others' data a "
+        "licensee. No new identity check: the registration's stands.",
+    ),
+    "staff.roles.back": ("返回参与方", "Back to the participants"),
+    "staff.roles.corrections": (
+        "请更正下面标出的内容，尚未发送任何交易。",
+        "Correct what is marked below; nothing was sent.",
+    ),
+    "staff.roles.registered_by": ("登记交易所", "Registered by"),
+    "staff.roles.held": ("现有角色", "Roles held now"),
+    "staff.roles.adding": ("要添加的角色", "Roles to add"),
+    "staff.roles.added": ("本次添加的角色", "Roles added"),
+    "staff.roles.after": ("现有全部角色", "Roles held now"),
+    "staff.roles.confirm_warning": (
+        "确认后，节点以本交易所运营账户发送添加角色的交易，不可撤回。",
+        "Once confirmed, the node sends the new roles with this exchange's operator key; they "
+        "cannot be taken back.",
+    ),
+    "staff.roles.confirm": ("确认添加角色", "Confirm the roles"),
+    "staff.roles.done": (
+        "已为参与方添加角色，已上链。",
+        "The participant's new roles are on chain.",
+    ),
+    "staff.roles.another": ("再添加角色", "Add another role"),
+    "staff.roles.for_account": ("为该账户添加角色", "Add a role to this account"),
+    "staff.roles.error.account": (
+        "须为账户地址（0x 加 40 位十六进制）。",
+        "Must be an account address (0x and 40 hex digits).",
+    ),
+    "staff.roles.error.not_registered": (
+        "本节点没有该地址的已登记参与方（或尚未索引到其登记）：请先登记。",
+        "No participant is registered at this address (or not yet indexed here): register it "
+        "first.",
+    ),
+    "staff.roles.error.roles": ("请至少勾选一个角色。", "Tick at least one role."),
+    "staff.roles.refused.already_held": (
+        "该参与方已持有所选的全部角色，没有发送交易。",
+        "The participant already holds every role chosen; nothing was sent.",
+    ),
+    "staff.roles.refused.not_registering_exchange": (
+        "该参与方由其他交易所登记，只有完成其身份核验的交易所才能为其添加角色"
+        "（《数据安全法》第三十三条）；没有发送交易。",
+        "Another exchange registered this participant: only the exchange that checked its "
+        "identity may give it another role (DSL art. 33); nothing was sent.",
+    ),
+    "staff.roles.refused.suspended": (
+        "该数商正被暂停，暂停期间不能添加角色；没有发送交易。",
+        "The provider is suspended and gains no role while it is; nothing was sent.",
+    ),
     "staff.licences.title": ("许可申请", "Licence requests"),
     "staff.licences.intro": (
         "被许可方签名的许可申请；线下结算完成后授予许可上链。",
