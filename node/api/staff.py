@@ -83,6 +83,7 @@ __all__ = [
     "parse_exclusivity",
     "parse_reason",
     "parse_registration",
+    "parse_role_grant",
     "read_licence_requests",
     "read_queue",
     "read_submission",
@@ -623,20 +624,36 @@ class Registration:
     identity_reference: str
 
 
-def parse_registration(body: Mapping[str, Any]) -> Registration:
-    """``body`` {account, roles, identity_reference} checked (pure; the staff pages' confirmation
-    step shows what it returns); :class:`BadRequest` naming the field otherwise."""
+@dataclass(frozen=True)
+class RoleGrant:
+    """A participant's account and roles, checked: what a registration names, and what the
+    staff pages confirm before giving a registered participant more roles."""
+
+    account: str  # checksummed
+    roles: tuple[str, ...]  # sorted names of ParticipantRole
+    role_bits: int
+
+
+def parse_role_grant(body: Mapping[str, Any]) -> RoleGrant:
+    """``body`` {account, roles} checked (pure); :class:`BadRequest` naming the field
+    otherwise."""
     account = body.get("account")
     if not isinstance(account, str) or not is_address(account):
         raise BadRequest("must be an address (0x and 40 hex digits)", field="account")
-    account = to_checksum_address(account)
     roles, role_bits = _parse_roles(body)
+    return RoleGrant(to_checksum_address(account), roles, role_bits)
+
+
+def parse_registration(body: Mapping[str, Any]) -> Registration:
+    """``body`` {account, roles, identity_reference} checked (pure; the staff pages' confirmation
+    step shows what it returns); :class:`BadRequest` naming the field otherwise."""
+    grant = parse_role_grant(body)
     reference = body.get("identity_reference")
     if not isinstance(reference, str) or not reference.strip():
         raise BadRequest("the identity check's reference is required", field="identity_reference")
     if len(reference) > MAX_IDENTITY_REFERENCE:
         raise BadRequest(f"at most {MAX_IDENTITY_REFERENCE} characters", field="identity_reference")
-    return Registration(account, roles, role_bits, reference)
+    return Registration(grant.account, grant.roles, grant.role_bits, reference)
 
 
 def _parse_roles(body: Mapping[str, Any]) -> tuple[tuple[str, ...], int]:

@@ -9,9 +9,9 @@ when sending; the sending is the API's (:func:`node.api.staff.register`: the
 Another role for a participant this exchange registered (a licensee that will list its own
 data, a provider that will license others'): the sending is :func:`node.api.staff.add_roles`,
 what ``POST /staff/participants/{account}/roles`` calls, with its ``roles:<account>:<bits>``
-key (confirming twice sends once) and its refusals. Its account and roles are checked as a
-registration's are (the same checks; no identity reference is asked, the registration's check
-stands). A bad field or a participant this node has not indexed shows the form again, the
+key (confirming twice sends once) and its refusals. Its account and roles are checked by
+:func:`node.api.staff.parse_role_grant`, the part of a registration's checks they share (no
+identity reference is asked: the registration's check stands). A bad field or a participant this node has not indexed shows the form again, the
 values kept and the error beside the field; the contract's refusal shows it again with the
 refusal in the page's words (:func:`refusal_text`); nothing is sent then.
 """
@@ -21,14 +21,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from node.api.errors import ApiError, NotFound
 from node.api.keys import STORE
-from node.api.staff import Registration, add_roles, parse_registration, register, role_names
+from node.api.staff import (
+    add_roles,
+    parse_registration,
+    parse_role_grant,
+    register,
+    role_names,
+)
 from node.api.staff_auth import StaffUser
 from node.store.submissions import ParticipantRow, participant
 from node.web import i18n, staff_forms
@@ -44,9 +49,6 @@ __all__ = ["ROLES", "ROLES_PAGE", "add_routes", "refusal_text"]
 ROLES = tuple(str(role.name) for role in ParticipantRole)
 #: The add-a-role form; ``/confirm`` its confirmation.
 ROLES_PAGE = PARTICIPANTS + "/roles"
-#: What :func:`node.api.staff.parse_registration` gets for the identity reference when it checks
-#: an added role's account and roles: a role asks for none (the registration's check stands).
-_NO_REFERENCE = "(the registration's identity check)"
 #: The contract's refusals of ``grantParticipantRoles`` said in the page's words; any other
 #: shows as its error's name.
 _REFUSALS = {
@@ -124,12 +126,6 @@ def refusal_text(lang: str, error: ApiError) -> str:
     return i18n.translate(lang, _REFUSALS[name]) if name in _REFUSALS else name
 
 
-def _checked_roles(body: Mapping[str, Any]) -> Registration:
-    """The account (checksummed) and the roles (names, bits) of ``body``, checked as a
-    registration's are: a 400 naming ``account`` or ``roles`` otherwise."""
-    return parse_registration({**body, "identity_reference": _NO_REFERENCE})
-
-
 async def _indexed(request: web.Request, account: str) -> ParticipantRow:
     """The participant at ``account`` as this node indexed it; a 404 naming ``account``."""
     found = await asyncio.to_thread(participant, request.app[STORE].engine, account)
@@ -192,7 +188,7 @@ async def roles_confirm(request: web.Request) -> web.StreamResponse:
     user = await _registrar(request)
     form = await checked_form(request, user)
     try:
-        checked = _checked_roles(staff_forms.roles_body(form))
+        checked = parse_role_grant(staff_forms.roles_body(form))
         held = await _indexed(request, checked.account)
     except ApiError as exc:
         if exc.status not in (400, 404):
@@ -221,7 +217,7 @@ async def roles_send(request: web.Request) -> web.StreamResponse:
     form = await checked_form(request, user)
     body = staff_forms.roles_body(form)
     try:
-        checked = _checked_roles(body)  # a bad field, before anything is sent
+        checked = parse_role_grant(body)  # a bad field, before anything is sent
     except ApiError as exc:
         return await _roles_form(request, user, form, exc)
     outcome, error = await send(
