@@ -16,11 +16,14 @@ from eth_utils import keccak
 from listing.manifest import Manifest
 from onelist.codes import DeliveryMode, OnwardTransfer, Purpose, Territory, exchange_code
 
-__all__ = ["DAY", "as_local_manifest", "licence_terms"]
+__all__ = ["DAY", "EXCLUSIVE_LICENCE_DAYS", "LICENCE_DAYS", "as_local_manifest", "licence_terms"]
 
 DAY = 86_400
 #: A demo licence lasts at most this long (a listing may allow longer).
 LICENCE_DAYS = 180
+#: The demo's exclusive licence of public data (a franchise) runs three years, within the five
+#: an exclusive licence may (``onelist.records.EXCLUSIVE_MAX_TERM_DAYS``).
+EXCLUSIVE_LICENCE_DAYS = 3 * 365
 #: How long the licensee's acceptance stays valid for the exchange to grant it.
 ACCEPTANCE_SECONDS = 3600
 
@@ -49,10 +52,12 @@ def licence_terms(
     granting: str,
     now: int,
     settlement_reference: str,
+    days: int = LICENCE_DAYS,
 ) -> dict[str, Any]:
     """``LicenceAcceptance`` terms the listing's envelope admits: its first purpose and
     delivery mode, mainland only, no onward transfer or training, for the catalogue price (at
-    least the floor), from ``now`` for up to 180 days."""
+    least the floor), from ``now`` for ``days`` (180 unless asked) or the listing's maximum
+    term if shorter."""
     usage = manifest.usage
     price = max(manifest.catalogue.price_fen or 0, usage.price_floor_fen)
     return {
@@ -62,7 +67,7 @@ def licence_terms(
         "grantingExchange": exchange_code(granting),
         "purposes": int(Purpose[usage.purposes[0]]),
         "start": now,
-        "end": now + min(usage.max_term_days, LICENCE_DAYS) * DAY,
+        "end": now + min(usage.max_term_days, days) * DAY,
         "territory": int(Territory.mainland),
         "deliveryMode": int(DeliveryMode[manifest.catalogue.delivery_modes[0]]),
         "onwardTransfer": int(OnwardTransfer.none),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,16 @@ from typing import Any
 import pytest
 
 from listing.manifest import manifest_from_data
+from listing.rules import Context, check_manifest
 from onelist.codes import DeliveryMode, OnwardTransfer, Purpose, Territory, exchange_code
-from onelist.network.scenario import DAY, as_local_manifest, licence_terms
+from onelist.network.scenario import (
+    DAY,
+    EXCLUSIVE_LICENCE_DAYS,
+    LICENCE_DAYS,
+    as_local_manifest,
+    licence_terms,
+)
+from onelist.records import EXCLUSIVE_MAX_TERM_DAYS
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "manifests"
 PROVIDER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
@@ -30,6 +39,12 @@ def example(name: str) -> dict[str, Any]:
         ),
         pytest.param("traffic-od", "SH", ["SH"], id="another province's product comes home here"),
         pytest.param("traffic-od", "SD", ["SD", "SH"], id="the home exchange is always kept"),
+        pytest.param(
+            "demo/hengyang-city-operations",
+            "ZJ",
+            ["ZJ"],
+            id="the demo's franchised public data is granted at its home alone",
+        ),
     ],
 )
 def test_as_local_manifest(name: str, home: str, granting: object) -> None:
@@ -57,3 +72,22 @@ def test_licence_terms_sit_inside_the_envelope() -> None:
     assert terms["deadline"] > terms["start"]
     other = licence_terms(manifest, listing_id, PROVIDER, "ZJ", 1_800_000_000, "settlement 2")
     assert other["settlementHash"] != terms["settlementHash"]
+
+
+def test_the_demos_public_data_takes_an_exclusive_licence_of_three_years() -> None:
+    """The demo's franchised product (examples/manifests/demo/) passes every rule, is public
+    data, and the demo's exclusive terms fit both its envelope and the five-year limit."""
+    manifest = manifest_from_data(
+        as_local_manifest(example("demo/hengyang-city-operations"), PROVIDER, "ZJ", ["ZJ"])
+    )
+    now = dt.datetime(2026, 11, 26, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert check_manifest(manifest, Context(now=now)) == []
+    assert manifest.classification.open_class == "conditional"
+    listing_id = bytes.fromhex(manifest.fingerprint[2:])
+    terms = licence_terms(
+        manifest, listing_id, PROVIDER, "ZJ", 1_800_000_000, "auction", EXCLUSIVE_LICENCE_DAYS
+    )
+    days = (terms["end"] - terms["start"]) // DAY
+    assert LICENCE_DAYS < days == EXCLUSIVE_LICENCE_DAYS <= EXCLUSIVE_MAX_TERM_DAYS
+    assert days <= manifest.usage.max_term_days
+    assert terms["priceFen"] == manifest.usage.price_floor_fen
