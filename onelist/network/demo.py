@@ -32,17 +32,26 @@ from onelist.chain.launcher import rpc_call
 from onelist.errors import OnelistError
 from onelist.network.plan import NetworkPlan
 from onelist.network.provision import read_staff_passwords
-from onelist.network.scenario import as_local_manifest, licence_terms
+from onelist.network.scenario import (
+    EXCLUSIVE_LICENCE_DAYS,
+    LICENCE_DAYS,
+    as_local_manifest,
+    licence_terms,
+)
 from onelist.network.staff_client import NodeAnswer, StaffClient, get_json
 from onelist.network.supervisor import DEMO_MARKER
 from onelist.records import record_tuple
 
-__all__ = ["Actors", "DemoCast", "Listed", "seed_demo"]
+__all__ = ["APPROVAL_REF", "AUCTION_REF", "Actors", "DemoCast", "Listed", "seed_demo"]
 
 #: The development accounts the demo's participants use (0 deploys, 1-3 operate the example's
 #: exchanges, 4 is its regulator).
 PROVIDER_A, PROVIDER_B, LICENSEE = 5, 6, 7
 SIGNATURE_MINUTES = 60
+#: The demo's exclusive licence of public data names the keccak256 of two public documents:
+#: the government's approval of the franchise and the record of its open auction.
+APPROVAL_REF = "0x" + keccak(text="demo: 衡阳市人民政府关于城市运行公共数据特许经营的批复").hex()
+AUCTION_REF = "0x" + keccak(text="demo: 城市运行公共数据特许经营权网络公开竞价成交记录").hex()
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,12 @@ class Actors:
         )
 
     def signed_terms(
-        self, listed: Listed, licensee_key: str, granting: str, reference: str
+        self,
+        listed: Listed,
+        licensee_key: str,
+        granting: str,
+        reference: str,
+        days: int = LICENCE_DAYS,
     ) -> tuple[dict[str, Any], str]:
         """Terms inside the listing's envelope and the licensee's signed acceptance of them."""
         terms = licence_terms(
@@ -174,6 +188,7 @@ class Actors:
             granting,
             int(time.time()),
             reference,
+            days,
         )
         registry = self.deployment.address("LicenceRegistry")
         acceptance = eip712.sign(
@@ -182,18 +197,28 @@ class Actors:
         return terms, "0x" + acceptance.hex()
 
     def request_and_grant(
-        self, granting: str, licensee_key: str, listed: Listed, reference: str
+        self,
+        granting: str,
+        licensee_key: str,
+        listed: Listed,
+        reference: str,
+        *,
+        days: int = LICENCE_DAYS,
+        exclusive: tuple[str, str] | None = None,
     ) -> Any:
         """The licensee sends its signed acceptance to the granting exchange's node; after
-        settlement the exchange's reviewer grants it."""
-        terms, acceptance = self.signed_terms(listed, licensee_key, granting, reference)
+        settlement the exchange's reviewer grants it. ``exclusive`` (the approval document's
+        and the open-auction record's 0x-hex hashes) makes it an exclusive licence of public
+        data, the auction's outcome."""
+        terms, acceptance = self.signed_terms(listed, licensee_key, granting, reference, days)
         body = {"listing_id": listed.listing_id, "terms": to_json(terms), "acceptance": acceptance}
         _, request = self.participant(granting, licensee_key).request(
             "POST", "/licence-requests", body
         )
-        return self.staff(granting, "reviewer").post(
-            "/staff/licences", {"licence_request_id": request["request_id"]}
-        )
+        grant: dict[str, Any] = {"licence_request_id": request["request_id"]}
+        if exclusive is not None:
+            grant |= {"exclusive": True, "approval_ref": exclusive[0], "auction_ref": exclusive[1]}
+        return self.staff(granting, "reviewer").post("/staff/licences", grant)
 
     def grant_direct(self, granting: str, licensee_key: str, listed: Listed, reference: str) -> Any:
         """The granting exchange's reviewer grants from the licensee's signed terms."""
@@ -252,7 +277,8 @@ class DemoCast:
 
 
 def example_manifest(name: str, provider_key: str, home: str, exchanges: list[str]) -> Manifest:
-    """``examples/manifests/<name>.json`` as ``provider_key``'s product at ``home``."""
+    """``examples/manifests/<name>.json`` as ``provider_key``'s product at ``home`` (``name``
+    may be in a subfolder: ``demo/hengyang-city-operations``)."""
     path = repo_root() / "examples" / "manifests" / f"{name}.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     local = as_local_manifest(document, Account.from_key(provider_key).address, home, exchanges)
@@ -294,10 +320,32 @@ def seed_demo(plan: NetworkPlan, deployment: Deployment, data_dir: Path) -> Iter
     )
     for listed in (credit, telemetry, traffic):
         yield f"listed at SH: {listed.manifest.catalogue.title} {listed.listing_id}"
+    # Public data under a franchise (the Hengyang case): ZJ lists it and, after an open
+    # auction, grants it exclusively.
+    city = c.submit_and_approve(
+        "ZJ",
+        cast.provider_b,
+        example_manifest("demo/hengyang-city-operations", cast.provider_b, "ZJ", exchanges),
+    )
+    yield f"listed at ZJ: {city.manifest.catalogue.title} {city.listing_id} (public data)"
 
     c.wait_listing("ZJ", credit.listing_id)
     grant = c.request_and_grant("ZJ", cast.licensee, credit, "demo settlement ZJ-2026-0001")
     yield f"licence {grant['licence_id']} granted via ZJ for {credit.manifest.product_ref}"
+    c.wait_listing("ZJ", city.listing_id)
+    exclusive = c.request_and_grant(
+        "ZJ",
+        cast.licensee,
+        city,
+        "demo settlement ZJ-2026-0002 (auction)",
+        days=EXCLUSIVE_LICENCE_DAYS,
+        exclusive=(APPROVAL_REF, AUCTION_REF),
+    )
+    yield (
+        f"exclusive licence {exclusive['licence_id']} granted via ZJ for "
+        f"{city.manifest.product_ref} for {EXCLUSIVE_LICENCE_DAYS} days "
+        f"(approval {APPROVAL_REF}, open auction {AUCTION_REF})"
+    )
 
     c.oversee("suspensions", "listing", telemetry.listing_id, "demo-case-001")
     yield f"regulator suspended {telemetry.listing_id} (case demo-case-001)"

@@ -12,16 +12,21 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 from onelist.build.compiler import repo_root
 from onelist.chain.launcher import free_port
+from onelist.network.demo import APPROVAL_REF, AUCTION_REF
 from onelist.network.staff_client import get_json
 
 from .conftest import ORGANISATIONS, _backend
 
 READY_LINE = re.compile(r"^node\s+(\S+) ready at (http://\S+)$", re.MULTILINE)
+PUBLIC_LISTING_LINE = re.compile(
+    r"^demo\s+listed at ZJ: .* (0x[0-9a-f]{64}) \(public data\)$", re.M
+)
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
@@ -107,6 +112,34 @@ def listing_ids(url: str) -> set[str]:
     return {item["listing_id"] for item in answer["items"]}
 
 
+def get_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        text: str = answer.read().decode("utf-8")
+        return text
+
+
+def assert_exclusive_licence_disclosed(url: str, listing_id: str) -> None:
+    """The demo's exclusive licence of public data on the listing's public page (API and web)
+    and in the disclosure (API and web), with both references and never the licensee."""
+    deadline = time.monotonic() + 30
+    while (page := get_json(f"{url}/listings/{listing_id}"))["exclusive_licence"] is None:
+        assert time.monotonic() < deadline, page
+        time.sleep(0.2)
+    exclusive = page["exclusive_licence"]
+    assert exclusive["granting_exchange"] == "ZJ"
+    assert (exclusive["approval_ref"], exclusive["auction_ref"]) == (APPROVAL_REF, AUCTION_REF)
+    assert exclusive["until"] - exclusive["start"] == 3 * 365 * 86_400
+    assert "licensee" not in exclusive
+    disclosed: Any = get_json(url + "/disclosure")
+    [row] = [r for r in disclosed["exclusive_licences"] if r["listing_id"] == listing_id]
+    assert (row["approval_ref"], row["auction_ref"], row["status"]) == (
+        APPROVAL_REF, AUCTION_REF, "active"
+    )  # fmt: skip
+    assert APPROVAL_REF in get_text(f"{url}/web/listings/{listing_id}")
+    web_disclosure = get_text(f"{url}/web/disclosure")
+    assert APPROVAL_REF in web_disclosure and AUCTION_REF in web_disclosure
+
+
 def test_up_runs_until_ctrl_c_resumes_and_detaches(tmp_path: Path) -> None:
     data = tmp_path / "data"
 
@@ -123,8 +156,13 @@ def test_up_runs_until_ctrl_c_resumes_and_detaches(tmp_path: Path) -> None:
         for line in passwords_file.read_text().splitlines()[1:]:
             assert line.split()[1] not in printed, "a password was printed"
         assert get_json(urls[org] + "/ready")["ready"] is True
+    # The public-data listing ZJ granted exclusively is disclosed at every node (here SH's).
+    found = PUBLIC_LISTING_LINE.search(printed)
+    assert found, printed
+    assert "demo       exclusive licence 0x" in printed
+    assert_exclusive_licence_disclosed(urls["SH"], found[1])
     listed = listing_ids(urls["SH"])
-    assert len(listed) == 3
+    assert len(listed) == 4 and found[1] in listed
 
     # Ctrl-C: everything stops, nothing is left behind, the state stays.
     assert first.stop(signal.SIGINT) == 0, first.text()
