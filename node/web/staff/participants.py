@@ -11,9 +11,10 @@ data, a provider that will license others'): the sending is :func:`node.api.staf
 what ``POST /staff/participants/{account}/roles`` calls, with its ``roles:<account>:<bits>``
 key (confirming twice sends once) and its refusals. Its account and roles are checked by
 :func:`node.api.staff.parse_role_grant`, the part of a registration's checks they share (no
-identity reference is asked: the registration's check stands). A bad field or a participant this node has not indexed shows the form again, the
-values kept and the error beside the field; the contract's refusal shows it again with the
-refusal in the page's words (:func:`refusal_text`); nothing is sent then.
+identity reference is asked: the registration's check stands). A bad field or a participant
+this node has not indexed shows the form again, the values kept and the error beside the field;
+the contract's refusal shows it again with the refusal in the page's words
+(:func:`refusal_text`); nothing is sent then.
 """
 
 from __future__ import annotations
