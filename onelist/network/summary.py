@@ -68,7 +68,8 @@ def summary_lines(
         cookies = os.path.join("/tmp", f"onelist-{exchange.organisation.lower()}.cookies")
         lines += [
             f"  open {exchange.url}/web/ (the catalogue) and {exchange.url}/web/staff/sign-in",
-            f"  curl '{exchange.url}/listings?q=数据'",
+            # -G --data-urlencode: a request line carries no raw UTF-8 (the server answers 400).
+            f"  curl -G --data-urlencode 'q=数据' {exchange.url}/listings",
             f"  curl {exchange.url}/status",
             f"  pw=$(awk '$1==\"reviewer\"{{print $2}}' {pw_file})",
             f"  curl -c {cookies} -H 'Content-Type: application/json' "

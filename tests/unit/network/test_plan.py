@@ -127,6 +127,18 @@ def test_the_summary_names_every_node_and_never_a_password_unless_asked() -> Non
     assert any("reviewer" in line and "s3cret-pass" in line for line in asked)
 
 
+def test_the_summarys_example_urls_are_ascii() -> None:
+    """A request line carries no raw UTF-8: aiohttp answers 400 ("Invalid char in url query")
+    to ``curl 'http://…/listings?q=数据'``, which the summary once suggested. Chinese goes in
+    through ``curl -G --data-urlencode``."""
+    plan = example_plan()
+    lines = summary_lines(plan, {n.organisation: True for n in plan.nodes}, Path("/srv"))
+    urls = [word.strip("'\"") for line in lines for word in line.split() if "http://" in word]
+    assert any("/listings" in url for url in urls)
+    assert all(url.isascii() for url in urls), [url for url in urls if not url.isascii()]
+    assert any("--data-urlencode 'q=数据'" in line for line in lines)
+
+
 @pytest.mark.parametrize(
     ("path", "cwd", "expected"),
     [
