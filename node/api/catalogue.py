@@ -396,6 +396,7 @@ def search_item(
         "province": None if home is None else home["province"],
         "status": _status(row, now),
         "suspended_until": _suspended_until(row, now),
+        "exclusive_until": _exclusive_until(row.get("exclusive_end"), now),
         "licence_count": row["licence_count"],
         "revenue_fen": row["revenue_fen"],
         "listed_at": row["listed_at"],
@@ -487,11 +488,17 @@ def public_event(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _exclusive_until(end: Any, now: int) -> int | None:
+    """The end of an active exclusive licence while it has not passed (the catalogue's epochs
+    end at each such end, so a kept answer never outlives it); None otherwise."""
+    return end if isinstance(end, int) and end > now else None
+
+
 def _exclusive(row: Mapping[str, Any], now: int) -> dict[str, Any] | None:
     """The exclusive licence the listing is under (DOMAIN: publicly disclosed), while it is
     active and its end has not passed; None otherwise. Never the licensee."""
     end = row.get("exclusive_end")
-    if row.get("exclusive_status") != "active" or not isinstance(end, int) or end <= now:
+    if row.get("exclusive_status") != "active" or _exclusive_until(end, now) is None:
         return None
     return {
         "until": end,

@@ -160,6 +160,7 @@ _ITEM_COLUMNS = (
     _L.c.revenue_fen,
     _L.c.listed_at,
     _L.c.updated_at,
+    _L.c.exclusive_licence_id,
 )
 
 Row = dict[str, Any]
@@ -823,9 +824,28 @@ class _Searcher:
 
 
 def search(source: Source, request: Search) -> SearchPage:
-    """A page of listings matching ``request``, in its order."""
+    """A page of listings matching ``request``, in its order; each row with the end of its
+    active exclusive licence (``exclusive_end``, None without one)."""
     with _reading(source) as connection:
-        return _Searcher(connection, request).run()
+        page = _Searcher(connection, request).run()
+        _add_exclusive_ends(connection, page.rows)
+        return page
+
+
+def _add_exclusive_ends(connection: Connection, rows: list[Row]) -> None:
+    """Kept apart from the search's own statements, whose plans are tuned: a page's few
+    listings under an exclusive licence cost one primary-key read, a page without any none."""
+    ids = sorted({row["exclusive_licence_id"] for row in rows if row["exclusive_licence_id"]})
+    ends: dict[str, int] = {}
+    if ids:
+        found = connection.execute(
+            select(_EXCLUSIVE.c.licence_id, _EXCLUSIVE.c.end).where(
+                _EXCLUSIVE.c.licence_id.in_(ids), _EXCLUSIVE.c.status == "active"
+            )
+        )
+        ends = {licence_id: int(end) for licence_id, end in found}
+    for row in rows:
+        row["exclusive_end"] = ends.get(row["exclusive_licence_id"])
 
 
 # ----------------------------------------------------------------------------- a listing

@@ -624,6 +624,11 @@ async def test_granting_an_exclusive_licence_of_public_data(desk: Desk) -> None:
     }
     (event,) = [e for e in page["events"] if e["name"] == "ExclusiveLicenceGranted"]
     assert event["details"]["approval_ref"] == APPROVAL_REF
+    # The catalogue's search says so too (the newest listing of its home exchange: this one).
+    found = await _public_get(desk, "/listings?exchange=SH&sort=newest&limit=5", "/listings")
+    (item,) = [i for i in found["items"] if i["listing_id"] == lid]
+    assert item["exclusive_until"] == exclusive["terms"]["end"]
+    assert all(i["exclusive_until"] is None for i in found["items"] if i["listing_id"] != lid)
     disclosed = await _public_get(desk, "/disclosure", "/disclosure")
     (entry,) = [e for e in disclosed["exclusive_licences"] if e["listing_id"] == lid]
     assert (entry["status"], entry["end"]) == ("active", exclusive["terms"]["end"])
@@ -640,6 +645,8 @@ async def test_granting_an_exclusive_licence_of_public_data(desk: Desk) -> None:
     await indexed(desk, "0x" + bytes(receipt["transactionHash"]).hex())
     page = await _public_get(desk, f"/listings/{lid}", "/listings/{listing_id}")
     assert page["exclusive_licence"] is None
+    found = await _public_get(desk, "/listings?exchange=SH&sort=newest&limit=5", "/listings")
+    assert [i["exclusive_until"] for i in found["items"] if i["listing_id"] == lid] == [None]
     status, granted = await desk.post("/staff/licences", other)
     assert status == 200 and granted["exclusive"] is False, granted
 

@@ -350,6 +350,12 @@ async def test_an_exclusive_licence_of_public_data_is_granted_through_the_form(
     await expect(page.locator(f"code[title='{APPROVAL_REF}']").first).to_be_visible()
     html = (await page.content()).lower()
     assert licensee.lower() not in html and licensee[2:].lower() not in html
+    # So does its entry in the catalogue (the newest at SH), with the day it ends.
+    listing_path = page.url.split("?")[0].removeprefix(nodes.sh.url(""))
+    await page.goto(nodes.sh.url("/web/?exchange=SH&sort=newest"))
+    entry = page.locator("li", has=page.locator(f"a[href='{listing_path}']"))
+    day = when(created["terms"]["end"], with_time=False)
+    await expect(entry.get_by_text(f"独占许可期至 {day}")).to_be_visible()
 
 
 async def test_a_bad_exclusive_grant_is_shown_beside_its_field_and_nothing_is_sent(
