@@ -5,13 +5,12 @@ column breaks it; this run is what notices (revision 0006 once did)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
+
+from tests.integration.benchmark_runs import one_json_object
 
 PHASE_KEYS = {
     f"{phase}_{figure}"
@@ -22,29 +21,13 @@ PHASE_KEYS = {
 
 @pytest.mark.chain
 def test_a_small_run_prints_one_json_object_per_database(repo_root: Path, pg_server: URL) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(repo_root / "benchmarks" / "api_load.py"),
-            "--listings",
-            "300",
-            "--seconds",
-            "0.5",
-            "--databases",
-            "sqlite,postgres",
-            "--postgres",
-            pg_server.render_as_string(hide_password=False),
-        ],
-        capture_output=True,
-        text=True,
+    result = one_json_object(
+        repo_root,
+        "api_load.py",
+        *("--listings", "300", "--seconds", "0.5", "--databases", "sqlite,postgres"),
+        *("--postgres", pg_server.render_as_string(hide_password=False)),
         timeout=300,
-        cwd=repo_root,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    assert len(lines) == 1, done.stdout
-    result = json.loads(lines[0])
     assert set(result) == {"sqlite", "postgres"}
     for figures in result.values():
         assert set(figures) == PHASE_KEYS

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks.propagation import node_toml, percentile
 from node.config import parse_config
+from tests.integration.benchmark_runs import one_json_object
 
 KEYS = {"listings", "p50_ms", "p99_ms", "pipelined_per_s", "sequential_per_s"}
 
@@ -55,27 +53,17 @@ def test_the_generated_node_config_is_one_the_node_loads() -> None:
 @pytest.mark.chain
 def test_a_small_run_prints_one_json_object_with_the_figures(repo_root: Path) -> None:
     chain = os.environ.get("ONELIST_TEST_CHAIN", "ganache")
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(repo_root / "benchmarks" / "propagation.py"),
-            "--listings",
-            "5",
-            "--warmup",
-            "1",
-            "--chain",
-            chain,
-        ],
-        capture_output=True,
-        text=True,
+    result = one_json_object(
+        repo_root,
+        "propagation.py",
+        "--listings",
+        "5",
+        "--warmup",
+        "1",
+        "--chain",
+        chain,
         timeout=120,
-        cwd=repo_root,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    assert len(lines) == 1, done.stdout
-    result = json.loads(lines[0])
     assert set(result) - {"context"} == KEYS
     assert result["listings"] == 5
     assert 0 < result["p50_ms"] <= result["p99_ms"]
