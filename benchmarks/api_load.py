@@ -625,6 +625,7 @@ import asyncio, json, sys
 from pathlib import Path
 from aiohttp import web
 from node.api.app import create_app
+from node.api.server import NodeRunner
 from node.config import NodeConfig
 
 args = json.loads(sys.argv[1])
@@ -634,7 +635,7 @@ config = NodeConfig(
 )
 
 async def main():
-    runner = web.AppRunner(create_app(config, index=False), access_log=None)
+    runner = NodeRunner(create_app(config, index=False), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", args["port"])
     await site.start()

@@ -113,13 +113,14 @@ def _run(config: NodeConfig) -> int:
     from aiohttp import web
 
     from node.api.app import create_app
+    from node.api.server import NodeRunner
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, _stopping, sig, stop)
-        runner = web.AppRunner(create_app(config), access_log=None)
+        runner = NodeRunner(create_app(config), access_log=None)
         await runner.setup()
         try:
             site = web.TCPSite(runner, config.http_host, config.http_port)
