@@ -12,7 +12,8 @@ the listing's envelope...).
 
 An exclusive licence of public data (``{exclusive: true, approval_ref, auction_ref}``) is
 granted by ``LicenceRegistry.grantExclusive``; the desk checks that the listing is public data and
-the term at most five years before sending.
+the term at most five years before sending. Each refusal of its fields is a 422 with a code of
+its own (:data:`EXCLUSIVE_REFUSALS`) and ``field`` naming the field.
 
 Revocation is not here: DOMAIN gives it to the provider and to regulators, not to exchanges.
 """
@@ -70,6 +71,14 @@ from onelist.errors import OnelistError
 from onelist.records import EXCLUSIVE_MAX_TERM_DAYS, record_tuple, terms_tuple
 
 __all__ = [
+    "EXCLUSIVE_FLAG",
+    "EXCLUSIVE_NOT_PUBLIC_DATA",
+    "EXCLUSIVE_REFUSALS",
+    "EXCLUSIVE_REF_FORMAT",
+    "EXCLUSIVE_REF_MISSING",
+    "EXCLUSIVE_REF_UNEXPECTED",
+    "EXCLUSIVE_REF_ZERO",
+    "EXCLUSIVE_TERM_TOO_LONG",
     "REGISTRARS",
     "SENDER",
     "Exclusivity",
@@ -772,6 +781,33 @@ async def add_roles(
 
 _ZERO32 = b"\0" * 32
 
+# The codes of an exclusive grant's refusals (422, ``field`` naming the field): the desk's pages
+# tell them apart by code, never by the message's wording.
+#: ``approval_ref`` or ``auction_ref`` missing from an exclusive grant.
+EXCLUSIVE_REF_MISSING = "exclusive_ref_missing"
+#: A reference that is not 0x and 64 hex digits.
+EXCLUSIVE_REF_FORMAT = "exclusive_ref_format"
+#: A reference that is the zero hash.
+EXCLUSIVE_REF_ZERO = "exclusive_ref_zero"
+#: A reference named by a grant that is not exclusive.
+EXCLUSIVE_REF_UNEXPECTED = "exclusive_ref_unexpected"
+#: ``exclusive`` that is not a boolean.
+EXCLUSIVE_FLAG = "exclusive_flag"
+#: An exclusive grant of a listing that is not public data (``field`` exclusive).
+EXCLUSIVE_NOT_PUBLIC_DATA = "exclusive_not_public_data"
+#: An exclusive term longer than :data:`EXCLUSIVE_MAX_TERM_DAYS` (``field`` terms.end).
+EXCLUSIVE_TERM_TOO_LONG = "exclusive_term_too_long"
+#: Every code above, in the order the OpenAPI document lists them.
+EXCLUSIVE_REFUSALS = (
+    EXCLUSIVE_REF_MISSING,
+    EXCLUSIVE_REF_FORMAT,
+    EXCLUSIVE_REF_ZERO,
+    EXCLUSIVE_REF_UNEXPECTED,
+    EXCLUSIVE_FLAG,
+    EXCLUSIVE_NOT_PUBLIC_DATA,
+    EXCLUSIVE_TERM_TOO_LONG,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Exclusivity:
@@ -785,12 +821,20 @@ class Exclusivity:
 def _reference(body: Mapping[str, Any], name: str) -> bytes:
     value = body.get(name)
     if value is None:
-        raise Unprocessable("an exclusive grant needs it (a 0x-hex hash of 32 bytes)", field=name)
+        raise Unprocessable(
+            "an exclusive grant needs it (a 0x-hex hash of 32 bytes)",
+            field=name,
+            code=EXCLUSIVE_REF_MISSING,
+        )
     if not (isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{64}", value)):
-        raise Unprocessable("must be 0x and 64 hex digits (a hash of 32 bytes)", field=name)
+        raise Unprocessable(
+            "must be 0x and 64 hex digits (a hash of 32 bytes)",
+            field=name,
+            code=EXCLUSIVE_REF_FORMAT,
+        )
     raw = bytes.fromhex(value[2:])
     if raw == _ZERO32:
-        raise Unprocessable("must not be the zero hash", field=name)
+        raise Unprocessable("must not be the zero hash", field=name, code=EXCLUSIVE_REF_ZERO)
     return raw
 
 
@@ -800,11 +844,13 @@ def parse_exclusivity(body: Mapping[str, Any]) -> Exclusivity | None:
     ordinary grant; 422 naming the field that is wrong."""
     exclusive = body.get("exclusive", False)
     if not isinstance(exclusive, bool):
-        raise Unprocessable("must be true or false", field="exclusive")
+        raise Unprocessable("must be true or false", field="exclusive", code=EXCLUSIVE_FLAG)
     if not exclusive:
         for name in ("approval_ref", "auction_ref"):
             if body.get(name) is not None:
-                raise Unprocessable("only an exclusive grant names it", field=name)
+                raise Unprocessable(
+                    "only an exclusive grant names it", field=name, code=EXCLUSIVE_REF_UNEXPECTED
+                )
         return None
     return Exclusivity(_reference(body, "approval_ref"), _reference(body, "auction_ref"))
 
@@ -817,6 +863,7 @@ def check_exclusive_grant(terms: Mapping[str, Any], row: Mapping[str, Any], now:
         raise Unprocessable(
             "exclusive licences are for public data only; this listing is not public data",
             field="exclusive",
+            code=EXCLUSIVE_NOT_PUBLIC_DATA,
         )
     longest = EXCLUSIVE_MAX_TERM_DAYS * 86400
     if terms["end"] - min(terms["start"], now) > longest:
@@ -824,6 +871,7 @@ def check_exclusive_grant(terms: Mapping[str, Any], row: Mapping[str, Any], now:
             f"an exclusive licence runs at most {EXCLUSIVE_MAX_TERM_DAYS} days (five years) "
             "from its start, or from now if that is earlier",
             field="terms.end",
+            code=EXCLUSIVE_TERM_TOO_LONG,
         )
 
 

@@ -33,7 +33,13 @@ from node.api.errors import BadRequest, Unprocessable
 from node.api.keys import STORE
 from node.api.licences import licence_json
 from node.api.openapi import document
-from node.api.staff import SENDER, add_routes, parse_exclusivity, refusal
+from node.api.staff import (
+    EXCLUSIVE_REFUSALS,
+    SENDER,
+    add_routes,
+    parse_exclusivity,
+    refusal,
+)
 from node.api.staff_auth import COOKIE, CSRF_HEADER, add_staff_user, require_staff
 from node.api.submissions import parse_terms
 from node.chain.sender import SendFailed, TransactionSender
@@ -659,6 +665,7 @@ async def test_an_exclusive_grant_the_listing_or_its_term_refuses_is_422(desk: D
     status, error = await desk.post("/staff/licences", body)
     assert (status, error["field"]) == (422, "exclusive"), error
     assert "public data" in error["message"]
+    assert error["code"] == "exclusive_not_public_data"
 
     public_id, _ = await _listed_at_sh(desk, openClass=1, maxTermDays=2000)
     body = {**_signed_body(desk, public_id, end=c.client.now() + 1900 * DAY), "exclusive": True}
@@ -666,45 +673,65 @@ async def test_an_exclusive_grant_the_listing_or_its_term_refuses_is_422(desk: D
     status, error = await desk.post("/staff/licences", body)
     assert (status, error["field"]) == (422, "terms.end"), error
     assert "1826 days" in error["message"]
+    assert error["code"] == "exclusive_term_too_long"
 
 
 EXCLUSIVE_INPUT = [
-    pytest.param({"exclusive": "yes"}, "exclusive", id="exclusive must be a boolean"),
-    pytest.param({"exclusive": 1}, "exclusive", id="exclusive is not a number"),
-    pytest.param({"exclusive": True}, "approval_ref", id="an exclusive grant names its approval"),
+    pytest.param(
+        {"exclusive": "yes"}, "exclusive", "exclusive_flag", id="exclusive must be a boolean"
+    ),
+    pytest.param({"exclusive": 1}, "exclusive", "exclusive_flag", id="exclusive is not a number"),
+    pytest.param(
+        {"exclusive": True},
+        "approval_ref",
+        "exclusive_ref_missing",
+        id="an exclusive grant names its approval",
+    ),
     pytest.param(
         {"exclusive": True, "approval_ref": "0x12", "auction_ref": AUCTION_REF},
         "approval_ref",
+        "exclusive_ref_format",
         id="an approval reference is a 32-byte hash",
     ),
     pytest.param(
         {"exclusive": True, "approval_ref": ZERO_REF, "auction_ref": AUCTION_REF},
         "approval_ref",
+        "exclusive_ref_zero",
         id="an approval reference is not the zero hash",
     ),
     pytest.param(
         {"exclusive": True, "approval_ref": APPROVAL_REF},
         "auction_ref",
+        "exclusive_ref_missing",
         id="an exclusive grant names its open auction",
     ),
     pytest.param(
         {"exclusive": True, "approval_ref": APPROVAL_REF, "auction_ref": 7},
         "auction_ref",
+        "exclusive_ref_format",
         id="an auction reference is a hex string",
     ),
     pytest.param(
         {"exclusive": False, "auction_ref": AUCTION_REF},
         "auction_ref",
+        "exclusive_ref_unexpected",
         id="only an exclusive grant names references",
     ),
 ]
 
 
-@pytest.mark.parametrize(("body", "field"), EXCLUSIVE_INPUT)
-def test_parse_exclusivity_refuses(body: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(("body", "field", "code"), EXCLUSIVE_INPUT)
+def test_parse_exclusivity_refuses(body: dict[str, Any], field: str, code: str) -> None:
     with pytest.raises(Unprocessable) as info:
         parse_exclusivity(body)
     assert info.value.status == 422 and info.value.field == field
+    assert info.value.code == code and info.value.body()["code"] == code
+
+
+def test_the_openapi_document_names_each_exclusive_refusal_code() -> None:
+    refused = document()["paths"]["/staff/licences"]["post"]["responses"]["422"]
+    for code in EXCLUSIVE_REFUSALS:
+        assert f"code {code}" in refused["description"], code
 
 
 def test_parse_exclusivity_reads_the_references() -> None:
@@ -727,6 +754,7 @@ def test_parse_exclusivity_reads_the_references() -> None:
 async def test_bad_exclusive_input_is_a_422_naming_the_field(desk: Desk) -> None:
     status, error = await desk.post("/staff/licences", {"exclusive": True, "approval_ref": "x"})
     assert (status, error["field"]) == (422, "approval_ref"), error
+    assert error["code"] == "exclusive_ref_format"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ On a public-data listing (an open class) the grant form also offers an exclusive
 ``grant`` as ``{exclusive, approval_ref, auction_ref}``, which checks them
 (:func:`node.api.staff.parse_exclusivity`, :func:`node.api.staff.check_exclusive_grant`). Its
 422 naming one of those fields (or ``terms.end``) shows the form again, the entered values
-kept and the field's error beside it in the page's language; nothing is sent.
+kept and the field's error beside it in the page's language, told by the refusal's code
+(:data:`node.api.staff.EXCLUSIVE_REFUSALS`), never by its wording; nothing is sent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ from aiohttp import web
 from node.api.errors import ApiError, Conflict, NotFound
 from node.api.keys import STORE
 from node.api.staff import (
+    EXCLUSIVE_FLAG,
+    EXCLUSIVE_NOT_PUBLIC_DATA,
+    EXCLUSIVE_REF_FORMAT,
+    EXCLUSIVE_REF_MISSING,
+    EXCLUSIVE_REF_UNEXPECTED,
+    EXCLUSIVE_REF_ZERO,
+    EXCLUSIVE_TERM_TOO_LONG,
     MAX_REASON,
     find_licence_request,
     grant,
@@ -56,17 +64,17 @@ _ID = re.compile(r"[0-9]{1,18}")
 #: The fields of an exclusive grant a 422 may name, each shown on the grant form (``exclusive``
 #: and ``terms.end`` beside the exclusive option, the references beside their inputs).
 _FORM_FIELDS = frozenset({staff_forms.EXCLUSIVE, "terms.end", *staff_forms.EXCLUSIVE_FIELDS})
-#: How the API words each refusal of those fields (:func:`node.api.staff.parse_exclusivity`,
+#: The code of each refusal of those fields (:func:`node.api.staff.parse_exclusivity`,
 #: :func:`node.api.staff.check_exclusive_grant`), and the message saying it on the page.
-_REFUSALS = (
-    ("an exclusive grant needs it", "staff.exclusive.error.missing"),
-    ("must be 0x and 64 hex digits", "staff.exclusive.error.format"),
-    ("must not be the zero hash", "staff.exclusive.error.zero"),
-    ("only an exclusive grant names it", "staff.exclusive.error.not_exclusive"),
-    ("exclusive licences are for public data only", "staff.exclusive.error.not_public"),
-    ("an exclusive licence runs at most", "staff.exclusive.error.term"),
-    ("must be true or false", "staff.exclusive.error.flag"),
-)
+_REFUSALS = {
+    EXCLUSIVE_REF_MISSING: "staff.exclusive.error.missing",
+    EXCLUSIVE_REF_FORMAT: "staff.exclusive.error.format",
+    EXCLUSIVE_REF_ZERO: "staff.exclusive.error.zero",
+    EXCLUSIVE_REF_UNEXPECTED: "staff.exclusive.error.not_exclusive",
+    EXCLUSIVE_NOT_PUBLIC_DATA: "staff.exclusive.error.not_public",
+    EXCLUSIVE_TERM_TOO_LONG: "staff.exclusive.error.term",
+    EXCLUSIVE_FLAG: "staff.exclusive.error.flag",
+}
 
 
 async def _reviewer(request: web.Request) -> StaffUser:
@@ -138,12 +146,12 @@ async def _public_data(request: web.Request, listing_ids: Sequence[str]) -> set[
 
 
 def _field_error(lang: str, error: ApiError) -> str:
-    """A refused exclusive field's error in ``lang``; the API's own words for one it words
-    otherwise."""
-    for start, key in _REFUSALS:
-        if error.message.startswith(start):
-            return i18n.translate(lang, key, days=EXCLUSIVE_MAX_TERM_DAYS)
-    return error.message
+    """A refused exclusive field's error in ``lang``, told by the refusal's code; the API's own
+    words for a refusal of another code."""
+    key = _REFUSALS.get(error.code)
+    if key is None:
+        return error.message
+    return i18n.translate(lang, key, days=EXCLUSIVE_MAX_TERM_DAYS)
 
 
 async def _grant_form(
