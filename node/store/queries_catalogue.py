@@ -47,7 +47,7 @@ import heapq
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
@@ -101,6 +101,7 @@ __all__ = [
     "exchanges",
     "listing_page",
     "listing_page_of_row",
+    "public_data",
     "search",
     "sort_key_length",
     "suspension_ends",
@@ -1002,6 +1003,24 @@ def listing_page_of_row(row: Mapping[str, Any]) -> ListingPage:
         [dict(zip(_EVENT_NAMES, values, strict=True)) for values in events[-PAGE_EVENTS:]],
         len(events),
     )
+
+
+# Which of several listings are public data (an open class), in one statement whatever their
+# number (the review desk's queue asks it of a page's pending requests).
+_PUBLIC_DATA = select(_L.c.listing_id).where(
+    _L.c.listing_id.in_(bindparam("listing_ids", expanding=True)), _L.c.open_class != 0
+)
+
+
+def public_data(source: Source, listing_ids: Iterable[str]) -> set[str]:
+    """Which of ``listing_ids`` (0x-prefixed lower-case hex) are indexed listings of public
+    data (an open class); a listing not indexed is not. One primary-key read for them all."""
+    wanted = sorted(set(listing_ids))
+    if not wanted:
+        return set()
+    with _reading(source) as connection:
+        rows = _fetch(connection, _PUBLIC_DATA, {"listing_ids": wanted})
+    return {str(row["listing_id"]) for row in rows}
 
 
 _S = schema.suspensions

@@ -48,8 +48,8 @@ from node.api.staff import (
     reject_licence,
 )
 from node.api.staff_auth import StaffUser
+from node.store import queries_catalogue
 from node.store.schema_submissions import LICENCE_REQUEST_STATUSES
-from node.store.staff import listing_row
 from node.store.submissions import LicenceRequest
 from node.web import i18n, staff_forms, views
 from node.web.render import PREFIX, language, render
@@ -134,15 +134,14 @@ def _shown(
 
 async def _public_data(request: web.Request, listing_ids: Sequence[str]) -> set[str]:
     """Which of ``listing_ids`` are public data in this node's index (an open class), in lower
-    case; a listing not (yet) indexed is not."""
+    case; a listing not (yet) indexed is not. One statement for them all
+    (:func:`node.store.queries_catalogue.public_data`)."""
+    wanted = {listing_id.lower() for listing_id in listing_ids}
+    if not wanted:
+        return set()
     engine = request.app[STORE].engine
-    wanted = sorted({listing_id.lower() for listing_id in listing_ids})
-
-    def read() -> set[str]:
-        rows = (listing_row(engine, listing_id) for listing_id in wanted)
-        return {str(row["listing_id"]).lower() for row in rows if row and row["open_class"]}
-
-    return await asyncio.to_thread(read) if wanted else set()
+    found = await asyncio.to_thread(queries_catalogue.public_data, engine, wanted)
+    return {listing_id.lower() for listing_id in found}
 
 
 def _field_error(lang: str, error: ApiError) -> str:
