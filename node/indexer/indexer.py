@@ -12,9 +12,9 @@ One step (:meth:`Indexer.step`):
    events, row changes, headers, dead letters and the new cursor, committed together.
 
 :meth:`Indexer.run` repeats steps, waits for new blocks when caught up, and tells failures apart:
-an unreachable chain is probed every second until it answers, a database or chain error is
-retried with backoff, while reads keep being served and the node reports not ready; a reorg
-past the window, or the index's lock taken by another indexer, stops the loop.
+an unreachable chain or database is probed every second until it answers, another database
+or chain error is retried with backoff, while reads keep being served and the node reports not
+ready; a reorg past the window, or the index's lock taken by another indexer, stops the loop.
 """
 
 from __future__ import annotations
@@ -34,7 +34,14 @@ from node.decode import EventCatalog
 from node.errors import RangeTooLarge, ReorgBeyondWindow, RpcError, RpcUnavailable
 from node.events import BlockHeader, RawLog
 from node.indexer.batch import Project, RangeBatch, build_batch
-from node.store import Cursor, RowChangeError, Store, StoreError, WriteBatch
+from node.store import (
+    Cursor,
+    RowChangeError,
+    Store,
+    StoreError,
+    StoreUnavailableError,
+    WriteBatch,
+)
 from node.store.index_lock import IndexLockLost, check_held
 
 log = logging.getLogger("onelist.node.indexer")
@@ -47,6 +54,10 @@ BACKFILL_GC_THRESHOLDS = (50_000, 20, 100)
 #: chain's return, and a chain that is down gets one cheap request a second.
 CHAIN_PROBE_INTERVAL = 1.0
 CHAIN_PROBE_TIMEOUT = 2.0
+#: While the database is unreachable (a server restarting, a dropped network): seconds between
+#: probes of it (one read of the index's cursor each, its connection attempt bounded by the
+#: engine's connect timeout). Indexing resumes within about a second of the database's return.
+DATABASE_PROBE_INTERVAL = 1.0
 
 
 @contextlib.contextmanager
@@ -135,6 +146,7 @@ class Indexer:
         self.new_block = asyncio.Event()  # set by the head subscription, if any
         self._frontier: tuple[int, bytes] | None = None
         self._pending: asyncio.Future[None] | None = None
+        self._database_down = False  # since a step found the database unreachable
         self.ws_url = ws_url
 
     # ----------------------------------------------------------------- one step
@@ -351,6 +363,9 @@ class Indexer:
                 caught_up = await self.step()
                 backoff = 1.0
                 self.state.last_error = None
+                if self._database_down:
+                    self._database_down = False
+                    log.info("the database answers again; indexing resumed")
                 if caught_up:
                     await self._wait(stop, self.poll_interval)
             except (ReorgBeyondWindow, IndexLockLost) as exc:
@@ -368,6 +383,11 @@ class Indexer:
                 self._failed(f"chain error: {exc}", backoff)
                 await self._wait(stop, backoff)
                 backoff = min(30.0, backoff * 2)
+            except StoreUnavailableError as exc:
+                self.reset_pipeline()
+                self._database_down = True
+                self._failed(f"database unreachable: {exc}", DATABASE_PROBE_INTERVAL)
+                await self._await_database(stop)
             except StoreError as exc:
                 self.reset_pipeline()
                 self._failed(f"database error: {exc}", backoff)
@@ -390,6 +410,25 @@ class Indexer:
                 return  # it answers, with an error: the next step tells what it is
             self.state.chain_reachable = True
             log.info("the chain answers again (head %d); indexing resumes", self.state.head)
+            return
+
+    async def _await_database(self, stop: asyncio.Event) -> None:
+        """Wait until the database answers again (or ``stop``): a read of the index's cursor
+        every :data:`DATABASE_PROBE_INTERVAL` seconds, not the growing backoff of other
+        failures, which left the node not ready for up to 30 s after an operator restarted
+        PostgreSQL. Probes log nothing: the outage is logged once when a step finds it, and
+        once when a step succeeds again (not at each probe that a locked SQLite file answers
+        while its writes still wait)."""
+        while not stop.is_set():
+            await self._wait(stop, DATABASE_PROBE_INTERVAL)
+            if stop.is_set():
+                return
+            try:
+                await asyncio.to_thread(self.store.cursor)
+            except StoreUnavailableError:
+                continue
+            except StoreError:
+                pass  # it answers, with an error: the next step tells what it is
             return
 
     def _failed(self, message: str, backoff: float) -> None:

@@ -5,19 +5,23 @@ file or PostgreSQL database) and compares the result with a fresh rebuild from t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, Engine, create_engine, select
+from sqlalchemy import URL, Engine, create_engine, make_url, select
 from sqlalchemy.exc import DBAPIError
 
 from node.errors import ReorgBeyondWindow
@@ -498,3 +502,117 @@ def test_an_indexer_whose_lock_session_ends_takes_it_again_or_stops(
                     assert cursor is not None and cursor.block_number == indexed
 
         asyncio.run(scenario())
+
+
+class _Plug:
+    """A TCP relay in front of PostgreSQL that a test pulls out and puts back, on one port:
+    while out, connecting is refused and the connections it carried are cut, as when an
+    operator stops the server (the server ends their sessions, and their locks)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self._listener: socket.socket | None = None
+        self._carried: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def put_back(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def pull(self) -> None:
+        listener, self._listener = self._listener, None
+        with self._lock:
+            carried, self._carried = self._carried, set()
+        for sock in ([listener] if listener else []) + list(carried):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+                server = socket.create_connection(self.target)
+            except OSError:
+                return
+            with self._lock:
+                self._carried |= {client, server}
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._relay, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _relay(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+def test_the_indexer_waits_out_an_unreachable_database_and_resumes_within_seconds(
+    consortium: Consortium, pg_server: URL, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``node run`` on PostgreSQL while the server is away for 8 s (its port refusing, its
+    sessions cut): the indexer logs the outage once, reads the index's cursor every second
+    meanwhile, and indexes what was mined during the outage within about a second of the
+    server's return (a backoff doubling to 30 s left it 7 s late here)."""
+    from node.config import NodeConfig
+    from node.service import open_node
+    from node.store.index_lock import hold_index
+
+    async def _until(condition: object, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():  # type: ignore[operator]
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+
+    with postgresql_database(pg_server, "onelist_node") as direct:
+        server = make_url(direct)
+        plug = _Plug(server.host or "127.0.0.1", server.port or 5432)
+        plug.put_back()
+        url = server.set(host="127.0.0.1", port=plug.port).render_as_string(hide_password=False)
+        config = NodeConfig(
+            organisation="SH",
+            rpc_url=consortium.url,
+            deployment=consortium.deployment_path,
+            database_url=url,
+            poll_interval=0.1,
+        )
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            with hold_index(url, "SH"):
+                async with open_node(config) as node:
+                    state = node.indexer.state
+                    task = asyncio.create_task(node.indexer.run(stop))
+                    await asyncio.to_thread(consortium.traffic, 1)
+                    head = consortium.w3.eth.block_number
+                    await _until(lambda: state.indexed == head)
+
+                    plug.pull()
+                    await asyncio.to_thread(consortium.traffic, 1)
+                    head = consortium.w3.eth.block_number
+                    await _until(lambda: "database" in (state.last_error or ""))
+                    await asyncio.sleep(8)
+                    assert state.indexed is not None and state.indexed < head
+                    assert not task.done()
+                    plug.put_back()
+                    back = time.monotonic()
+                    await _until(lambda: state.indexed == head and state.last_error is None)
+                    late = time.monotonic() - back
+                    assert late < 2.5, f"indexing resumed {late:.1f} s after the database was back"
+                    stop.set()
+                    await task
+
+        caplog.set_level(logging.INFO, logger="onelist.node.indexer")
+        try:
+            asyncio.run(scenario())
+        finally:
+            plug.pull()
+    said = [r.getMessage() for r in caplog.records if r.name == "onelist.node.indexer"]
+    outage = [m for m in said if m.startswith("database unreachable")]
+    assert len(outage) == 1, said  # logged when it began, not at every probe
+    assert said.count("the database answers again; indexing resumed") == 1, said
