@@ -625,13 +625,14 @@ import asyncio, json, sys
 from pathlib import Path
 from aiohttp import web
 from node.api.app import create_app
-from node.api.server import NodeRunner
+from node.api.server import NodeRunner, run_event_loop
 from node.config import NodeConfig
 
 args = json.loads(sys.argv[1])
 config = NodeConfig(
     organisation="SH", rpc_url="http://127.0.0.1:9", deployment=Path(args["deployment"]),
     database_url=args["database_url"], rpc_timeout=0.5, rpc_retries=0,
+    **({} if args["cache_mb"] is None else {"kept_answers_mb": args["cache_mb"]}),
 )
 
 async def main():
@@ -642,7 +643,7 @@ async def main():
     print("ready", flush=True)
     await asyncio.Event().wait()
 
-asyncio.run(main())
+run_event_loop(main())
 """
 
 
@@ -661,13 +662,19 @@ def node(
             sys.executable,
             "-c",
             _NODE_CHILD,
-            json.dumps({"deployment": str(deployment), "database_url": database_url, "port": port}),
+            json.dumps(
+                {
+                    "deployment": str(deployment),
+                    "database_url": database_url,
+                    "port": port,
+                    "cache_mb": cache_mb,
+                }
+            ),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         cwd=repo_root(),
-        env=os.environ | ({} if cache_mb is None else {"ONELIST_API_CACHE_MB": str(cache_mb)}),
     )
     try:
         assert child.stdout is not None

@@ -113,7 +113,7 @@ def _run(config: NodeConfig) -> int:
     from aiohttp import web
 
     from node.api.app import create_app
-    from node.api.server import NodeRunner
+    from node.api.server import NodeRunner, run_event_loop
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -138,7 +138,7 @@ def _run(config: NodeConfig) -> int:
             await runner.cleanup()
             log.info("node %s stopped", config.organisation)
 
-    asyncio.run(main())
+    run_event_loop(main())
     return 0
 
 

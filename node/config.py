@@ -35,6 +35,7 @@ class NodeConfig:
     http_port: int = 8600
     operator_keystore: str | None = None  # the exchange operator's keystore file (staff sends)
     operator_passphrase_file: str | None = None  # else $ONELIST_OPERATOR_PASSPHRASE
+    kept_answers_mb: float = 128.0  # catalogue answers kept in memory (node.api.cache); 0: none
 
     def with_overrides(self, **values: Any) -> NodeConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -57,6 +58,7 @@ _FIELDS: dict[str, type] = {
     "http_port": int,
     "operator_keystore": str,
     "operator_passphrase_file": str,
+    "kept_answers_mb": float,
 }
 
 
@@ -106,6 +108,8 @@ def parse_config(text: str, where: str = "node config") -> NodeConfig:
     for name in ("rollback_window", "max_range", "ready_lag"):
         if getattr(config, name) < 1:
             raise ConfigError("must be at least 1", where=f"{where}: node.{name}")
+    if config.kept_answers_mb < 0:
+        raise ConfigError("must not be negative", where=f"{where}: node.kept_answers_mb")
     for name in ("poll_interval", "rpc_timeout"):
         if getattr(config, name) <= 0:
             raise ConfigError("must be positive", where=f"{where}: node.{name}")

@@ -24,7 +24,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import re
 import threading
 import time
@@ -41,7 +40,7 @@ from sqlalchemy import Connection, Engine, exc
 
 from node.api.cache import Answers, Epoch, epoch_of
 from node.api.errors import BadRequest, NotFound
-from node.api.keys import ANSWERS, INDEXER, STORE
+from node.api.keys import ANSWERS, CONFIG, INDEXER, STORE
 from node.api.readers import Readers
 from node.store import queries_catalogue as queries
 from node.store.async_reads import PostgresPages
@@ -93,9 +92,6 @@ DISCLOSURE_LISTINGS = 100
 #: Characters of a description a search result shows.
 SUMMARY_CHARS = 140
 MAX_QUERY_CHARS = 100
-#: Bytes of search and listing pages kept until the index changes (node.api.cache); the
-#: environment's ONELIST_API_CACHE_MB overrides it (0: keep none).
-ANSWER_BYTES = int(float(os.environ.get("ONELIST_API_CACHE_MB", "64")) * 2**20)
 #: Seconds the exchanges' names and provinces are kept for rendering results.
 EXCHANGES_TTL = 5.0
 
@@ -868,6 +864,7 @@ async def disclosure(request: web.Request) -> web.Response:
 
 async def _open_readers(app: web.Application) -> None:
     engine = app[STORE].engine
+    app[ANSWERS] = Answers(int(app[CONFIG].kept_answers_mb * 2**20))
     app[READERS] = Readers(engine)
     app[LOOP_READER] = _LoopReader(engine)
     app[PG_PAGES] = PostgresPages(engine.url) if engine.dialect.name == "postgresql" else None
@@ -883,7 +880,6 @@ async def _close_readers(app: web.Application) -> None:
 
 
 def add_routes(app: web.Application) -> None:
-    app[ANSWERS] = Answers(ANSWER_BYTES)
     app[EPOCHS] = _Epochs()
     app.on_startup.append(_open_readers)  # after cleanup_ctx: the store is open by then
     app.on_shutdown.append(_close_readers)

@@ -90,6 +90,8 @@ def test_a_node_config_loads() -> None:
     assert config.organisation == "ZJ"
     assert config.deployment == Path(".onelist/deployment.json")
     assert config.poll_interval == 1.0
+    assert config.kept_answers_mb == 128.0  # the default
+    assert parse_config(VALID + "kept_answers_mb = 0\n").kept_answers_mb == 0.0  # keep none
 
 
 @pytest.mark.parametrize(
@@ -102,6 +104,7 @@ def test_a_node_config_loads() -> None:
         ("poll_interval = 1", "pol_interval = 1", "node.pol_interval: unknown key"),
         ("[node]", "[nodes]", "a [node] table is required"),
         ("[node]", "[node", "not valid TOML"),
+        ("poll_interval = 1", "kept_answers_mb = -1", "node.kept_answers_mb: must not be negative"),
     ],
     ids=[
         "a missing organisation is named",
@@ -111,6 +114,7 @@ def test_a_node_config_loads() -> None:
         "a misspelt key is named",
         "a file without [node] is refused",
         "malformed TOML is refused",
+        "a negative bound of kept answers is refused",
     ],
 )
 def test_node_config_errors_name_the_key(old: str, new: str, fragment: str) -> None:
