@@ -20,12 +20,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Boolean, Engine, Integer, String, Table, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from node.store import Store, open_engine, safe_url, upgrade
+from node.store import Store, open_engine, safe_url, schema, upgrade
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -154,3 +155,25 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield database.render_as_string(hide_password=False)
     finally:
         _drop_database(server, database)
+
+
+def plain_row(table: Table, **values: Any) -> dict[str, Any]:
+    """A row of ``table`` for a test that writes the index directly: ``values``, and a plain
+    value for every other column that needs one (the events' generated id left out)."""
+    row: dict[str, Any] = {}
+    for column in table.c:
+        if column.name in values:
+            row[column.name] = values[column.name]
+        elif column.primary_key and isinstance(column.type, Integer) and table is schema.events:
+            continue  # generated
+        elif column.nullable:
+            row[column.name] = None
+        elif isinstance(column.type, Boolean):
+            row[column.name] = False
+        elif isinstance(column.type, Integer):
+            row[column.name] = 0
+        elif isinstance(column.type, String):
+            row[column.name] = "x"
+        else:
+            row[column.name] = "0"
+    return row

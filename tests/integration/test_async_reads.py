@@ -5,40 +5,18 @@ shows too, and the store's errors when the server is gone."""
 from __future__ import annotations
 
 import socket
-from typing import Any
 
 import pytest
-from sqlalchemy import URL, Boolean, Integer, String, Table, make_url, text
+from sqlalchemy import URL, make_url, text
 
 from node.store import Store, StoreError, schema
 from node.store import queries_catalogue as queries
 from node.store.async_reads import PostgresPages
 from node.store.errors import StoreUnavailableError
-from tests.integration.db_fixtures import postgresql_database
+from tests.integration.db_fixtures import plain_row, postgresql_database
 
 LISTING = "0x" + "1a" * 32
 OTHER = "0x" + "2b" * 32
-
-
-def _row(table: Table, **values: Any) -> dict[str, Any]:
-    """A row of ``table``: ``values``, and a plain value for every other column that needs one."""
-    row: dict[str, Any] = {}
-    for column in table.c:
-        if column.name in values:
-            row[column.name] = values[column.name]
-        elif column.primary_key and isinstance(column.type, Integer) and table is schema.events:
-            continue  # generated
-        elif column.nullable:
-            row[column.name] = None
-        elif isinstance(column.type, Boolean):
-            row[column.name] = False
-        elif isinstance(column.type, Integer):
-            row[column.name] = 0
-        elif isinstance(column.type, String):
-            row[column.name] = "x"
-        else:
-            row[column.name] = "0"
-    return row
 
 
 def _fill(store: Store, public_events: int) -> None:
@@ -48,7 +26,7 @@ def _fill(store: Store, public_events: int) -> None:
         for listing_id, title in ((LISTING, "衡阳市交通出行数据"), (OTHER, "杭州市企业信用报告")):
             connection.execute(
                 schema.listings.insert(),
-                _row(
+                plain_row(
                     schema.listings,
                     listing_id=listing_id,
                     home_exchange="SH",
@@ -63,7 +41,7 @@ def _fill(store: Store, public_events: int) -> None:
             connection.execute(
                 schema.listing_versions.insert(),
                 [
-                    _row(
+                    plain_row(
                         schema.listing_versions,
                         listing_id=listing_id,
                         version=version,
@@ -80,7 +58,7 @@ def _fill(store: Store, public_events: int) -> None:
         connection.execute(
             schema.events.insert(),
             [
-                _row(
+                plain_row(
                     schema.events,
                     chain_id=1337,
                     block_number=10 + n // 3,
@@ -132,7 +110,7 @@ async def test_exchanges_read_on_the_loop_are_the_threads(stores: dict[str, Stor
         connection.execute(
             schema.exchanges.insert(),
             [
-                _row(schema.exchanges, code=code, idx=idx, name=name, province=province)
+                plain_row(schema.exchanges, code=code, idx=idx, name=name, province=province)
                 for idx, (code, name, province) in enumerate(
                     [("SH", "上海数据交易所", 310000), ("ZJ", "浙江大数据交易中心", 330000)]
                 )

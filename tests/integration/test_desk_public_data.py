@@ -11,12 +11,13 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
-from sqlalchemy import Boolean, Integer, String, event
+from sqlalchemy import event
 
 from node.api.keys import STORE
 from node.store import Store, schema
 from node.store.queries_catalogue import public_data
 from node.web.staff.licence_requests import _public_data
+from tests.integration.db_fixtures import plain_row
 
 PUBLIC = ["0x" + f"{n:02x}" * 32 for n in (0xA1, 0xA2, 0xA3)]
 NOT_PUBLIC = "0x" + "b1" * 32
@@ -25,22 +26,9 @@ NOT_INDEXED = "0x" + "c1" * 32
 
 def _listing(listing_id: str, open_class: int) -> dict[str, Any]:
     """A ``listings`` row: its id and open class, a plain value in every other column."""
-    given = {"listing_id": listing_id, "open_class": open_class, "granting_exchanges": "0"}
-    row: dict[str, Any] = {}
-    for column in schema.listings.c:
-        if column.name in given:
-            row[column.name] = given[column.name]
-        elif column.nullable:
-            row[column.name] = None
-        elif isinstance(column.type, Boolean):
-            row[column.name] = False
-        elif isinstance(column.type, Integer):
-            row[column.name] = 0
-        elif isinstance(column.type, String):
-            row[column.name] = "x"
-        else:
-            row[column.name] = "0"
-    return row
+    return plain_row(
+        schema.listings, listing_id=listing_id, open_class=open_class, granting_exchanges="0"
+    )
 
 
 def _fill(store: Store) -> None:

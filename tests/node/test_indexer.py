@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url, select
 from sqlalchemy.exc import DBAPIError
 
+from node.config import NodeConfig
 from node.errors import ReorgBeyondWindow
 from node.indexer.backfill import BACKFILL_SQLITE_CACHE_KIB, BackfillStats, run_backfill
 from node.indexer.batch import Project
@@ -269,7 +270,6 @@ def test_a_poison_event_goes_to_dead_letters_and_later_events_are_indexed(
 
 
 def test_the_indexer_waits_out_a_stopped_chain_and_loses_nothing(tmp_path: Path) -> None:
-    from node.config import NodeConfig
     from node.service import open_node
 
     data = tmp_path / "chain"
@@ -348,7 +348,6 @@ def start_again(c: Consortium, data: Path, port: int) -> Consortium:
 def test_a_head_subscription_wakes_the_indexer_before_the_next_poll(
     consortium: Consortium, tmp_path: Path
 ) -> None:
-    from node.config import NodeConfig
     from node.service import open_node
 
     config = NodeConfig(
@@ -440,31 +439,36 @@ def test_a_backfill_store_caps_sqlite_page_cache_on_every_connection(tmp_path: P
         store.close()
 
 
+async def _until(condition: object, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def _sh_node(consortium: Consortium, database_url: str) -> NodeConfig:
+    """SH's node over the test chain and ``database_url``, polling every 0.1 s."""
+    return NodeConfig(
+        organisation="SH",
+        rpc_url=consortium.url,
+        deployment=consortium.deployment_path,
+        database_url=database_url,
+        poll_interval=0.1,
+    )
+
+
 def test_an_indexer_whose_lock_session_ends_takes_it_again_or_stops(
     consortium: Consortium, pg_server: URL
 ) -> None:
     """``node run`` on PostgreSQL: when the server ends the index lock's session, the indexer
     takes the lock again before its next write and goes on; when another indexer took it
     meanwhile, it stops with :class:`IndexLockLost` and writes nothing more."""
-    from node.config import NodeConfig
     from node.service import open_node
     from node.store.index_lock import IndexLockLost, hold_index
     from tests.integration.test_index_lock import holder, terminate_session
 
-    async def _until(condition: object, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():  # type: ignore[operator]
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.05)
-
     with postgresql_database(pg_server, "onelist_node") as url:
-        config = NodeConfig(
-            organisation="SH",
-            rpc_url=consortium.url,
-            deployment=consortium.deployment_path,
-            database_url=url,
-            poll_interval=0.1,
-        )
+        config = _sh_node(consortium, url)
 
         async def scenario() -> None:
             stop = asyncio.Event()
@@ -559,28 +563,15 @@ def test_the_indexer_waits_out_an_unreachable_database_and_resumes_within_second
     sessions cut): the indexer logs the outage once, reads the index's cursor every second
     meanwhile, and indexes what was mined during the outage within about a second of the
     server's return (a backoff doubling to 30 s left it 7 s late here)."""
-    from node.config import NodeConfig
     from node.service import open_node
     from node.store.index_lock import hold_index
-
-    async def _until(condition: object, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():  # type: ignore[operator]
-            assert time.monotonic() < deadline, "timed out"
-            await asyncio.sleep(0.05)
 
     with postgresql_database(pg_server, "onelist_node") as direct:
         server = make_url(direct)
         plug = _Plug(server.host or "127.0.0.1", server.port or 5432)
         plug.put_back()
         url = server.set(host="127.0.0.1", port=plug.port).render_as_string(hide_password=False)
-        config = NodeConfig(
-            organisation="SH",
-            rpc_url=consortium.url,
-            deployment=consortium.deployment_path,
-            database_url=url,
-            poll_interval=0.1,
-        )
+        config = _sh_node(consortium, url)
 
         async def scenario() -> None:
             stop = asyncio.Event()
