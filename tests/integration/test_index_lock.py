@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from node.store import StoreUnavailableError, open_engine
@@ -27,16 +28,24 @@ from node.store.index_lock import (
     lock_path,
 )
 from onelist.build.compiler import repo_root
+from tests.integration.db_fixtures import postgresql_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database URL for one test: a SQLite file of its own, or the session's PostgreSQL
-    database (the lock takes no table, so sharing it is harmless)."""
+    """A database URL for one test: a SQLite file of its own, or this module's PostgreSQL
+    database (the lock takes no table, so the module's tests share it; not the session's, which
+    other tests leave rows in, where `node verify` would find an index to verify)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'index.db'}"
-    url: str = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("lock_pg_url")
     return url
+
+
+@pytest.fixture(scope="module")
+def lock_pg_url(pg_server: URL) -> Iterator[str]:
+    with postgresql_database(pg_server, "onelist_lock") as url:
+        yield url
 
 
 def node(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
