@@ -8,8 +8,9 @@ says nothing internal.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -84,8 +85,15 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, body: dict[str, str]) -> web.Response:
-    return web.json_response(body, status=status)
+def _readable_json(body: object) -> str:
+    # Messages quote Chinese text (a manifest's fields, a query): sent as UTF-8, not \uXXXX, so
+    # that a person reading the answer with curl can read them.
+    return json.dumps(body, ensure_ascii=False)
+
+
+def error_response(status: int, body: Mapping[str, object]) -> web.Response:
+    """The API's JSON error answer ``{code, message, field?, …}`` with ``status``."""
+    return web.json_response(body, status=status, dumps=_readable_json)
 
 
 @web.middleware

@@ -29,6 +29,8 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
+from node.api.errors import error_response
+
 __all__ = ["NodeRunner", "malformed_request_body", "run_event_loop"]
 
 T = TypeVar("T")
@@ -67,7 +69,7 @@ class _JsonErrorsHandler(RequestHandler):
             return super().handle_error(request, status, exc, message)
         body = malformed_request_body(message)
         log.info("refused a malformed request from %s: %s", request.remote, body["message"])
-        response = web.json_response(body, status=400)
+        response = error_response(400, body)
         response.force_close()  # the parser has lost the request's framing
         return response
 

@@ -38,6 +38,7 @@ def test_a_request_line_with_raw_utf8_gets_a_json_400_saying_how_to_encode_it(
     assert error["code"] == "bad_request"
     assert "malformed" in error["message"] and "percent-encode" in error["message"]
     assert "--data-urlencode" in error["message"]
+    assert "q=交通".encode() in body  # readable as sent, not \uXXXX (node.api.errors)
     # The node goes on answering well-formed requests.
     assert get_json(f"{url}/health")["status"] == "ok"
 
