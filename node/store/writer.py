@@ -43,18 +43,23 @@ from node.store.database import (
 )
 from node.store.digest import IndexDigest, compute_digest
 from node.store.errors import RowChangeError, StoreError
-from node.store.plan import Group, Op, coalesce, op_of, plan
+from node.store.plan import Group, Op, Shape, coalesce, op_of, plan
 from node.store.statements import Compiled, Statements, check_columns
 from onelist.catalogue import CatalogueError, decode_catalogue
 
 __all__ = [
     "Cursor",
     "DeadLetter",
+    "PreparedBatch",
+    "PreparedBatchFailed",
     "Rejection",
     "Store",
     "WriteBatch",
     "dumps",
     "event_from_row",
+    "prepare_batch",
+    "prepare_changes",
+    "split_projected",
 ]
 
 #: Events with a public catalogue in ``args["catalogue"]`` (0x-hex of the on-chain bytes).
@@ -153,6 +158,21 @@ class DeadLetter:
     reason: str
 
 
+def split_projected(
+    projected: Iterable[tuple[DecodedEvent, Sequence[RowChange]]],
+) -> tuple[list[DecodedEvent], list[RowChange], list[int]]:
+    """(event, its row changes) pairs as a batch holds them: the events, all their changes in
+    order, and each change's owner (its event's position)."""
+    events: list[DecodedEvent] = []
+    changes: list[RowChange] = []
+    owners: list[int] = []
+    for event, event_changes in projected:
+        owners.extend([len(events)] * len(event_changes))
+        changes.extend(event_changes)
+        events.append(event)
+    return events, changes, owners
+
+
 @dataclass(frozen=True, slots=True)
 class WriteBatch:
     """What one transaction commits: a block range's events (in chain order), their row changes
@@ -185,13 +205,7 @@ class WriteBatch:
         first_block: int | None = None,
     ) -> WriteBatch:
         """A batch from (event, its row changes) pairs, with ``owners`` filled in."""
-        events: list[DecodedEvent] = []
-        changes: list[RowChange] = []
-        owners: list[int] = []
-        for event, event_changes in projected:
-            owners.extend([len(events)] * len(event_changes))
-            changes.extend(event_changes)
-            events.append(event)
+        events, changes, owners = split_projected(projected)
         return cls(
             *cursor,
             events=events,
@@ -214,6 +228,45 @@ class WriteBatch:
         numbers += [header.number for header in self.blocks]
         numbers += [rejection.log.block_number for rejection in self.rejected]
         return min(numbers, default=None)
+
+
+def _check_bounds(
+    target: Cursor, chain_id: int, block_number: int, tx_hash: str, log_index: int
+) -> None:
+    """Refuse an event of another chain, or after the block the batch ends at."""
+    if chain_id != target.chain_id or block_number > target.block_number:
+        raise StoreError(
+            f"event {tx_hash}#{log_index} (chain {chain_id}, block {block_number}) lies outside "
+            f"the batch ending at chain {target.chain_id} block {target.block_number}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch's events and row changes made ready to run for one SQL dialect (by
+    :func:`prepare_batch`, in the process that decoded them): the ``events`` rows, and each
+    group's statement shape with its parameter rows, in order. Plain tuples, so that it
+    crosses to another process cheaply; :meth:`Store.apply_prepared` runs it."""
+
+    dialect: str
+    event_rows: list[tuple[Any, ...]]
+    steps: list[tuple[Shape, list[tuple[Any, ...]]]]
+
+
+def prepare_batch(
+    statements: Statements,
+    events: Sequence[DecodedEvent],
+    changes: Sequence[RowChange],
+    owners: Sequence[int],
+) -> PreparedBatch:
+    """What :meth:`Store.apply_batch` would run for these events and changes, as plain rows;
+    :class:`RowChangeError` for a change no database could apply."""
+    prepared = prepare_changes(statements, changes, owners, events)
+    return PreparedBatch(
+        statements.dialect,
+        [_event_row(event) for event in events],
+        [(compiled.shape, rows) for _, compiled, rows in prepared.steps],
+    )
 
 
 # ----------------------------------------------------------------------------- rows
@@ -386,6 +439,61 @@ def _insert_rows(
     return rows
 
 
+def prepare_changes(
+    statements: Statements,
+    changes: Sequence[RowChange],
+    owners: Sequence[int],
+    events: Sequence[DecodedEvent],
+) -> _Prepared:
+    """Check, coalesce and group the changes and draw each statement's parameters: pure
+    Python, no SQL (so it may run beside a statement). Raises :class:`RowChangeError` for
+    a change no database could apply (an unknown table or column, no key)."""
+    by_table: dict[str, list[int]] = {}  # table → its changes' positions, in order
+    appended: dict[str, _Signature | None] = {}  # table → its one insert shape, or None
+    for index, change in enumerate(changes):
+        signature = _signature(change)
+        problem = _problem(signature)
+        if problem is not None:
+            raise _row_change_error(changes, owners, events, index, problem)
+        table = change.table
+        positions = by_table.get(table)
+        if positions is None:
+            by_table[table] = [index]
+            appended[table] = signature if signature[0] is Insert else None
+            continue
+        positions.append(index)
+        shape = appended[table]
+        if shape is not None and shape != signature:
+            appended[table] = None
+    # Tables in the order the batch first touches them, each table's groups in order:
+    # changes to different tables commute (see node.store.plan), so planning each table's
+    # changes apart makes the groups plan() makes of them all. A table the batch only
+    # inserts into, with one shape, is one group of every insert in order: what plan()
+    # makes of it (a row inserted twice fails in either, and the culprit search finds the
+    # same change), its rows drawn straight from the changes, without an Op per row.
+    # listing_terms, about two thirds of a backfill's row changes, is one.
+    steps = []
+    for table, positions in by_table.items():
+        shape = appended[table]
+        if shape is not None:
+            group = Group.of_inserts(("insert", table, (), shape[3]), changes, positions)
+            compiled = statements.compiled(group.shape)
+            steps.append((group, compiled, _insert_rows(compiled, changes, positions)))
+            continue
+        ops = coalesce([changes[index] for index in positions], _identity)
+        for op in ops:  # positions in the table's changes → positions in ``changes``
+            op.origins = [positions[origin] for origin in op.origins]
+        for group in plan(ops):
+            compiled = statements.compiled(group.shape)
+            steps.append((group, compiled, [compiled.params(op) for op in group.ops]))
+    return _Prepared(changes, owners, events, steps)
+
+
+class PreparedBatchFailed(StoreError):
+    """A statement of a :class:`PreparedBatch` failed and its transaction was rolled back;
+    the batch it was made of, applied itself, names the change."""
+
+
 class _GroupFailed(Exception):
     """A group of changes failed outside a savepoint: which change, only an isolated attempt
     can tell."""
@@ -473,6 +581,11 @@ class Store:
         return cls(engine)
 
     @property
+    def dialect(self) -> str:
+        """The SQL dialect: ``sqlite`` or ``postgresql``."""
+        return self._dialect
+
+    @property
     def engine(self) -> Engine:
         return self._engine
 
@@ -525,33 +638,12 @@ class Store:
     def _apply_batch(self, batch: WriteBatch, *, isolated: bool) -> bool:
         target = batch.cursor
         for event in batch.events:
-            if event.chain_id != target.chain_id or event.block_number > target.block_number:
-                raise StoreError(
-                    f"event {event.tx_hash}#{event.log_index} (chain {event.chain_id}, block "
-                    f"{event.block_number}) lies outside the batch ending at chain "
-                    f"{target.chain_id} block {target.block_number}"
-                )
+            _check_bounds(
+                target, event.chain_id, event.block_number, event.tx_hash, event.log_index
+            )
         with write_transaction(self._engine) as connection:
-            stored = self._cursor(connection)
-            if stored is not None:
-                if stored.chain_id != target.chain_id:
-                    raise StoreError(
-                        f"the index holds chain {stored.chain_id}, not chain {target.chain_id}"
-                    )
-                if stored.block_number >= target.block_number:
-                    known = self._known_hash(connection, stored, target.block_number)
-                    if known is not None and known != target.block_hash:
-                        raise StoreError(
-                            f"block {target.block_number} is {_hex(known)} in the index but "
-                            f"{_hex(target.block_hash)} in the batch: roll back first"
-                        )
-                    return False
-                start = batch.start()
-                if start is not None and start <= stored.block_number:
-                    raise StoreError(
-                        f"the batch starts at block {start}, at or before the cursor "
-                        f"(block {stored.block_number}); it would apply events twice"
-                    )
+            if not self._follows_cursor(connection, target, batch.start()):
+                return False
             if len(batch.changes) >= OVERLAP_MIN_CHANGES and batch.events:
                 # Plan the changes (pure Python) in a worker while this thread inserts the
                 # events (the database works and the driver waits without the GIL).
@@ -565,16 +657,91 @@ class Store:
                 self._insert_events(connection, batch.events)
                 prepared = self._prepare(batch.changes, batch.owners, batch.events)
             self._execute(connection, prepared, isolated=isolated)
-            self._write_blocks(connection, batch.blocks)
-            if batch.rejected:
-                now = int(time.time())
-                statement = self._insert(schema.dead_letters).on_conflict_do_nothing(
-                    index_elements=["chain_id", "tx_hash", "log_index"]
-                )
-                rows = [_dead_letter_row(target.chain_id, r, now) for r in batch.rejected]
-                connection.execute(statement, rows)
-            self._set_cursor(connection, target)
+            self._finish(connection, target, batch.blocks, batch.rejected)
         return True
+
+    def apply_prepared(
+        self,
+        cursor: Cursor,
+        prepared: PreparedBatch,
+        *,
+        blocks: Sequence[BlockHeader] = (),
+        rejected: Sequence[Rejection] = (),
+        first_block: int,
+    ) -> bool:
+        """Commit a batch :func:`prepare_batch` made (in another process) in one transaction,
+        as :meth:`apply_batch` commits the batch it was made of; False when the index already
+        holds it.
+
+        Raises :class:`PreparedBatchFailed` when a statement fails (nothing is kept): only the
+        batch itself, through :meth:`apply_batch`, can then name the change and its event.
+        """
+        if prepared.dialect != self._dialect:
+            raise StoreError(
+                f"the batch was prepared for {prepared.dialect}, the index is {self._dialect}"
+            )
+        for row in prepared.event_rows:
+            _check_bounds(cursor, row[0], row[1], row[4], row[5])
+        with write_transaction(self._engine) as connection:
+            if not self._follows_cursor(connection, cursor, first_block):
+                return False
+            if prepared.event_rows:
+                compiled = self._statements.insert_shape(schema.events, EVENT_COLUMNS)
+                self._statements.execute(connection, compiled, prepared.event_rows)
+            steps = [(self._statements.compiled(shape), rows) for shape, rows in prepared.steps]
+            try:
+                self._execute_bare(connection, steps)
+            except _GroupFailed:
+                raise PreparedBatchFailed(
+                    f"a prepared batch ending at block {cursor.block_number} failed; "
+                    "apply the batch itself to name the change"
+                ) from None
+            self._finish(connection, cursor, blocks, rejected)
+        return True
+
+    def _follows_cursor(self, connection: Connection, target: Cursor, start: int | None) -> bool:
+        """Whether a batch from block ``start`` to ``target`` is new to the index (False: the
+        index already holds it); :class:`StoreError` when it belongs to another chain, or
+        overlaps what the index holds."""
+        stored = self._cursor(connection)
+        if stored is None:
+            return True
+        if stored.chain_id != target.chain_id:
+            raise StoreError(
+                f"the index holds chain {stored.chain_id}, not chain {target.chain_id}"
+            )
+        if stored.block_number >= target.block_number:
+            known = self._known_hash(connection, stored, target.block_number)
+            if known is not None and known != target.block_hash:
+                raise StoreError(
+                    f"block {target.block_number} is {_hex(known)} in the index but "
+                    f"{_hex(target.block_hash)} in the batch: roll back first"
+                )
+            return False
+        if start is not None and start <= stored.block_number:
+            raise StoreError(
+                f"the batch starts at block {start}, at or before the cursor "
+                f"(block {stored.block_number}); it would apply events twice"
+            )
+        return True
+
+    def _finish(
+        self,
+        connection: Connection,
+        target: Cursor,
+        blocks: Sequence[BlockHeader],
+        rejected: Sequence[Rejection],
+    ) -> None:
+        """A batch's block headers, dead letters and new cursor."""
+        self._write_blocks(connection, blocks)
+        if rejected:
+            now = int(time.time())
+            statement = self._insert(schema.dead_letters).on_conflict_do_nothing(
+                index_elements=["chain_id", "tx_hash", "log_index"]
+            )
+            rows = [_dead_letter_row(target.chain_id, r, now) for r in rejected]
+            connection.execute(statement, rows)
+        self._set_cursor(connection, target)
 
     def rollback_to(
         self,
@@ -783,48 +950,7 @@ class Store:
         owners: Sequence[int],
         events: Sequence[DecodedEvent],
     ) -> _Prepared:
-        """Check, coalesce and group the changes and draw each statement's parameters: pure
-        Python, no SQL (so it may run beside a statement). Raises :class:`RowChangeError` for
-        a change no database could apply (an unknown table or column, no key)."""
-        by_table: dict[str, list[int]] = {}  # table → its changes' positions, in order
-        appended: dict[str, _Signature | None] = {}  # table → its one insert shape, or None
-        for index, change in enumerate(changes):
-            signature = _signature(change)
-            problem = _problem(signature)
-            if problem is not None:
-                raise _row_change_error(changes, owners, events, index, problem)
-            table = change.table
-            positions = by_table.get(table)
-            if positions is None:
-                by_table[table] = [index]
-                appended[table] = signature if signature[0] is Insert else None
-                continue
-            positions.append(index)
-            shape = appended[table]
-            if shape is not None and shape != signature:
-                appended[table] = None
-        # Tables in the order the batch first touches them, each table's groups in order:
-        # changes to different tables commute (see node.store.plan), so planning each table's
-        # changes apart makes the groups plan() makes of them all. A table the batch only
-        # inserts into, with one shape, is one group of every insert in order: what plan()
-        # makes of it (a row inserted twice fails in either, and the culprit search finds the
-        # same change), its rows drawn straight from the changes, without an Op per row.
-        # listing_terms, about two thirds of a backfill's row changes, is one.
-        steps = []
-        for table, positions in by_table.items():
-            shape = appended[table]
-            if shape is not None:
-                group = Group.of_inserts(("insert", table, (), shape[3]), changes, positions)
-                compiled = self._statements.compiled(group.shape)
-                steps.append((group, compiled, _insert_rows(compiled, changes, positions)))
-                continue
-            ops = coalesce([changes[index] for index in positions], _identity)
-            for op in ops:  # positions in the table's changes → positions in ``changes``
-                op.origins = [positions[origin] for origin in op.origins]
-            for group in plan(ops):
-                compiled = self._statements.compiled(group.shape)
-                steps.append((group, compiled, [compiled.params(op) for op in group.ops]))
-        return _Prepared(changes, owners, events, steps)
+        return prepare_changes(self._statements, changes, owners, events)
 
     def _execute(self, connection: Connection, prepared: _Prepared, *, isolated: bool) -> None:
         """Apply prepared changes as if one by one in order. On a failure, ``isolated`` (each
@@ -835,17 +961,12 @@ class Store:
         statement journal first (~5 µs per event of a backfill, 13 % of its SQL), and
         PostgreSQL open a subtransaction; a failure is rare and costs the whole batch anyway.
         """
+        if not isolated:
+            self._execute_bare(
+                connection, [(compiled, rows) for _, compiled, rows in prepared.steps]
+            )
+            return
         for group, compiled, rows in prepared.steps:
-            if not isolated:
-                try:
-                    count = self._statements.execute(connection, compiled, rows)
-                except (exc.DBAPIError, OverflowError) as error:
-                    if isinstance(error, exc.DBAPIError) and is_unavailable(error, self._dialect):
-                        raise
-                    raise _GroupFailed from error
-                if compiled.counted and count != len(rows):
-                    raise _GroupFailed
-                continue
             savepoint = connection.begin_nested()
             try:
                 count = self._statements.execute(connection, compiled, rows)
@@ -870,6 +991,21 @@ class Store:
                     f"{_detail(error)}"
                 ) from error
             savepoint.commit()
+
+    def _execute_bare(
+        self, connection: Connection, steps: Sequence[tuple[Compiled, list[tuple[Any, ...]]]]
+    ) -> None:
+        """Run the statements in order, without savepoints; :class:`_GroupFailed` when one
+        fails or an UPDATE misses a row."""
+        for compiled, rows in steps:
+            try:
+                count = self._statements.execute(connection, compiled, rows)
+            except (exc.DBAPIError, OverflowError) as error:
+                if isinstance(error, exc.DBAPIError) and is_unavailable(error, self._dialect):
+                    raise
+                raise _GroupFailed from error
+            if compiled.counted and count != len(rows):
+                raise _GroupFailed
 
     def _apply_changes(
         self,
