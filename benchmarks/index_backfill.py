@@ -15,7 +15,11 @@ contracts (benchmarks/eventgen.py), then measures over the same blocks:
   into a new SQLite file and a new PostgreSQL database (created and dropped here), each in a
   process of its own so that its peak memory is its own;
 - ``peak_rss_mb``: the largest peak resident set of those backfill processes (their own
-  ``RUSAGE_SELF``: neither the chain nor this process is counted).
+  ``RUSAGE_SELF``, plus their range process's when one ran: neither the chain nor this process
+  is counted).
+
+``context.with_range_process`` has the same two backfills with the indexer's range process on
+(``range_process_min_logs = 1000``; off by default, for its memory), side by side.
 
 Prints one JSON object with those keys and a ``context`` object (sizes, seconds, ratios to the
 raw rate, targets, and why a figure is null). Targets (issue #4): each backfill at least 60% of
@@ -44,6 +48,7 @@ from eventgen import BATCH, GeneratedStats, Signer, generate_events
 from web3 import Web3
 
 from node.chain.rpc import RpcClient
+from node.config import RANGE_PROCESS_MIN_LOGS
 from onelist.build.compiler import load_artifacts, repo_root
 from onelist.chain.connection import connect, dev_private_keys
 from onelist.chain.deployment import CONTRACTS, Deployment, deploy
@@ -70,15 +75,29 @@ stats = asyncio.run(
         deployment=Deployment.from_json(args["deployment"]),
         database_url=args["database_url"],
         until=args["until"],
+        range_process=args.get("range_process"),
     )
 )
 wall = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({
+result = {
     "events": stats.events, "blocks": stats.blocks, "seconds": stats.seconds,
     "wall_seconds": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
     "cpu_seconds": usage.ru_utime + usage.ru_stime,
-}))
+}
+if args.get("range_process") is not None:
+    # The range process, once it has exited (the largest child: the others, such as a
+    # library's probe of the system, are a few MB for a moment).
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result.update({
+        "ranges_in_process": stats.ranges_in_process,
+        "process_peak_rss_mb": usage.ru_maxrss / 1024,
+        "worker_peak_rss_mb": worker.ru_maxrss / 1024,
+        "peak_rss_mb": (usage.ru_maxrss + worker.ru_maxrss) / 1024,
+        "worker_cpu_seconds": worker.ru_utime + worker.ru_stime,
+        "cpu_seconds": result["cpu_seconds"] + worker.ru_utime + worker.ru_stime,
+    })
+print(json.dumps(result))
 """
 
 # The backfill's stages one after the other, each timed in CPU seconds of this process (the
@@ -293,10 +312,17 @@ def _tail(text: str, lines: int = 3) -> str:
 
 
 def run_backfill_child(
-    url: str, deployment: Deployment, database_url: str, until: int, *, sync: bool = False
+    url: str,
+    deployment: Deployment,
+    database_url: str,
+    until: int,
+    *,
+    sync: bool = False,
+    range_process: int | None = None,
 ) -> dict[str, Any]:
     """The node's backfill (or, with ``sync``, its indexer's sync loop) in a process of its
-    own; its figures, or an ``error``."""
+    own, with a range process when ``range_process`` gives its least range; its figures, or
+    an ``error``."""
     with tempfile.TemporaryDirectory(prefix="onelist-bench-") as tmp:
         deployment_path = Path(tmp) / "deployment.json"
         deployment_path.write_text(deployment.to_json(), encoding="utf-8")
@@ -307,6 +333,7 @@ def run_backfill_child(
             "database_url": database_url,
             "first": deployment.block,
             "until": until,
+            "range_process": range_process,
         }
         return _child(_SYNC_CHILD if sync else _BACKFILL_CHILD, args)
 
@@ -406,6 +433,16 @@ def _figures(result: dict[str, Any] | None, raw_rate: float, logs: int) -> dict[
         "wall_seconds": round(result["wall_seconds"], 3),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
         "ratio_to_raw": round(result["events_per_s"] / raw_rate, 3),
+        **{
+            name: round(result[name], 2) if isinstance(result[name], float) else result[name]
+            for name in (
+                "process_peak_rss_mb",
+                "worker_peak_rss_mb",
+                "worker_cpu_seconds",
+                "ranges_in_process",
+            )
+            if name in result
+        },
     }
 
 
@@ -435,6 +472,7 @@ def measure(
         pg: dict[str, Any] | None = None
         stages: dict[str, Any] | None = None
         interim: dict[str, Any] = {}
+        split: dict[str, dict[str, Any]] = {}  # with the range process (not the default)
         notes: dict[str, str] = {}
         missing = backfill_available()
         if missing is not None:
@@ -452,6 +490,14 @@ def measure(
                 stages = measure_stages(
                     chain.url, deployment, f"sqlite:///{Path(tmp) / 'stages.db'}", last, logs
                 )
+                _log("backfill into SQLite with the range process")
+                split["sqlite"] = run_backfill_child(
+                    chain.url,
+                    deployment,
+                    f"sqlite:///{Path(tmp) / 'split.db'}",
+                    last,
+                    range_process=RANGE_PROCESS_MIN_LOGS,
+                )
         try:
             with postgres_database(postgres) as database_url:
                 _log("backfill into PostgreSQL")
@@ -462,6 +508,16 @@ def measure(
                     interim["postgres"] = result
                 else:
                     pg = result
+            if not missing:
+                with postgres_database(postgres) as database_url:
+                    _log("backfill into PostgreSQL with the range process")
+                    split["postgres"] = run_backfill_child(
+                        chain.url,
+                        deployment,
+                        database_url,
+                        last,
+                        range_process=RANGE_PROCESS_MIN_LOGS,
+                    )
         except Exception as exc:  # psycopg missing or server down: say so, keep the rest
             notes["postgres"] = f"no PostgreSQL database: {type(exc).__name__}: {exc}"
 
@@ -508,9 +564,17 @@ def measure(
             "stages_sqlite": stages,
             "raw_rpc_cpu_us_per_event": round(raw["cpu_seconds"] / logs * 1e6, 1),
             "postgres": _figures(pg, raw_rate, logs),
+            "with_range_process": {
+                "what": (
+                    "the same backfills with `range_process_min_logs = 1000` (off by default): "
+                    "a second process decodes and projects; its peak RSS is added"
+                ),
+                **{name: _figures(result, raw_rate, logs) for name, result in split.items()},
+            },
             "peak_rss": (
-                "largest peak RSS (RUSAGE_SELF) of the backfill processes; the chain (anvil) "
-                "and this benchmark process are not counted"
+                "largest peak RSS of the backfill processes, each counted as its own peak plus "
+                "its range process's (RUSAGE_CHILDREN), as if both peaked at once; the chain "
+                "(anvil) and this benchmark process are not counted"
             ),
             "benchmark_process_peak_rss_mb": round(max(_rss_mb(), rss_after_generation), 1),
             "targets": {"backfill_to_raw_ratio": TARGET_RATIO, "peak_rss_mb": TARGET_RSS_MB},

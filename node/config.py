@@ -17,6 +17,11 @@ from onelist.errors import ConfigError
 DEFAULT_DATA_DIR = Path(".onelist")
 
 
+#: The ``range_process_min_logs`` that ``--range-process`` sets: a range this large foretells
+#: tens of thousands of events to come, over which the second process's start-up (2-3 s) pays.
+RANGE_PROCESS_MIN_LOGS = 1_000
+
+
 @dataclass(frozen=True)
 class NodeConfig:
     organisation: str  # an exchange code ("SH") or "regulator"
@@ -36,6 +41,10 @@ class NodeConfig:
     operator_keystore: str | None = None  # the exchange operator's keystore file (staff sends)
     operator_passphrase_file: str | None = None  # else $ONELIST_OPERATOR_PASSPHRASE
     kept_answers_mb: float = 128.0  # catalogue answers kept in memory (node.api.cache); 0: none
+    # A range of at least this many logs, with more to fetch, starts a second process that
+    # decodes and projects while this one writes (node.indexer.range_process): a catching-up
+    # index ~1.3x faster for ~215 MB more memory. 0 (the default): one process.
+    range_process_min_logs: int = 0
 
     def with_overrides(self, **values: Any) -> NodeConfig:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -59,6 +68,7 @@ _FIELDS: dict[str, type] = {
     "operator_keystore": str,
     "operator_passphrase_file": str,
     "kept_answers_mb": float,
+    "range_process_min_logs": int,
 }
 
 
@@ -102,7 +112,7 @@ def parse_config(text: str, where: str = "node config") -> NodeConfig:
         raise ConfigError(f"missing keys: {', '.join(missing)}", where=f"{where}: node")
     values["deployment"] = Path(values["deployment"])
     config = NodeConfig(**values)
-    for name in ("confirmations", "rpc_retries"):
+    for name in ("confirmations", "rpc_retries", "range_process_min_logs"):
         if getattr(config, name) < 0:
             raise ConfigError("must not be negative", where=f"{where}: node.{name}")
     for name in ("rollback_window", "max_range", "ready_lag"):

@@ -17,6 +17,7 @@ from node.config import NodeConfig
 from node.decode import EventCatalog
 from node.errors import NodeError, RpcUnavailable
 from node.indexer.indexer import Indexer, IndexerState
+from node.indexer.range_process import RangeProcessSpec
 from node.projections import project
 from node.store import Store, open_engine, upgrade
 from node.store.search_terms import search_terms
@@ -93,6 +94,17 @@ async def open_node(
                 max_range=config.max_range,
                 on_progress=on_progress,
                 ws_url=config.ws_url,
+                range_process=(
+                    RangeProcessSpec.of(
+                        deployment.to_json(),
+                        chain_id,
+                        store.dialect,
+                        project,
+                        config.range_process_min_logs,
+                    )
+                    if config.range_process_min_logs > 0
+                    else None
+                ),
             )
             yield Node(config, deployment, store, rpc, indexer)
     finally:

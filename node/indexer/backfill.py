@@ -11,6 +11,7 @@ from node.chain.rpc import RpcClient
 from node.indexer.batch import Project
 from node.indexer.indexer import Indexer, IndexerState, few_collections
 from node.indexer.progress import ProgressReporter
+from node.indexer.range_process import RangeProcessSpec
 from node.projections import project
 from node.service import catalog_for, open_store
 from onelist.chain.deployment import CONTRACTS, Deployment
@@ -27,6 +28,7 @@ class BackfillStats:
     events: int
     blocks: int
     seconds: float
+    ranges_in_process: int = 0  # of them decoded and projected by the range process
 
 
 async def run_backfill(
@@ -39,12 +41,16 @@ async def run_backfill(
     max_range: int = 50_000,
     rollback_window: int = 128,
     project_event: Project = project,
+    range_process: int | None = None,
     on_progress: Callable[[IndexerState], None] | None = None,
 ) -> BackfillStats:
     """Index ``deployment``'s events from its first block to ``until`` (default: the head).
 
     ``progress`` shows a progress bar (or log lines); ``project_event`` replaces the projection
-    (tests inject faults through it).
+    (tests inject faults through it). With ``range_process``, a range of at least that many
+    logs starts a second process that decodes and projects while this one writes
+    (:mod:`node.indexer.range_process`); None (the default) keeps the backfill in one
+    process, as does a ``project_event`` that cannot cross to another process.
     """
     reporter = ProgressReporter() if progress and on_progress is None else None
     catalog = catalog_for(deployment)
@@ -63,13 +69,24 @@ async def run_backfill(
                 max_range=max_range,
                 rollback_window=rollback_window,
                 on_progress=on_progress or reporter,
+                range_process=(
+                    RangeProcessSpec.of(
+                        deployment.to_json(),
+                        deployment.chain_id,
+                        store.dialect,
+                        project_event,
+                        range_process,
+                    )
+                    if range_process is not None
+                    else None
+                ),
             )
             started = time.perf_counter()
             await indexer.sync(until)
             seconds = time.perf_counter() - started
             state = indexer.state
             blocks = (state.indexed or deployment.block) - deployment.block + 1
-            return BackfillStats(state.events_indexed, blocks, seconds)
+            return BackfillStats(state.events_indexed, blocks, seconds, state.ranges_in_process)
     finally:
         if reporter is not None:
             reporter.close()

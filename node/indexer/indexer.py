@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import time
@@ -33,7 +34,12 @@ from node.chain.rpc import RpcClient
 from node.decode import EventCatalog
 from node.errors import RangeTooLarge, ReorgBeyondWindow, RpcError, RpcUnavailable
 from node.events import BlockHeader, RawLog
-from node.indexer.batch import Project, RangeBatch, build_batch
+from node.indexer.batch import Project, RangeBatch, Rejected, build_batch
+from node.indexer.range_process import (
+    PreparedRange,
+    RangeProcess,
+    RangeProcessSpec,
+)
 from node.store import (
     Cursor,
     RowChangeError,
@@ -43,6 +49,7 @@ from node.store import (
     WriteBatch,
 )
 from node.store.index_lock import IndexLockLost, check_held
+from node.store.writer import PreparedBatchFailed
 
 log = logging.getLogger("onelist.node.indexer")
 
@@ -93,6 +100,7 @@ class IndexerState:
     events_indexed: int = 0
     dead_letters: int = 0
     reorgs: int = 0
+    ranges_in_process: int = 0  # ranges the range process decoded (node.indexer.range_process)
     last_error: str | None = None
     started_at: float = field(default_factory=time.monotonic)
 
@@ -129,6 +137,7 @@ class Indexer:
         max_range: int = 50_000,
         on_progress: Callable[[IndexerState], None] | None = None,
         ws_url: str | None = None,
+        range_process: RangeProcessSpec | None = None,
     ) -> None:
         self.rpc = rpc
         self.store = store
@@ -148,6 +157,9 @@ class Indexer:
         self._pending: asyncio.Future[None] | None = None
         self._database_down = False  # since a step found the database unreachable
         self.ws_url = ws_url
+        self._process_spec = range_process  # None: decode in this process only
+        self._process: RangeProcess | None = None
+        self._process_announced = False
 
     # ----------------------------------------------------------------- one step
 
@@ -212,56 +224,167 @@ class Indexer:
         if any(entry.block_hash != headers[entry.block_number].hash for entry in logs):
             log.info("blocks %d-%d changed while being read; reading them again", first, last)
             return False
-        built = build_batch(
-            logs,
-            {n: h.timestamp for n, h in headers.items()},
-            self.catalog,
-            self.chain_id,
-            self.project,
-        )
+        block_times = {n: h.timestamp for n, h in headers.items()}
+        work = await self._build(logs, block_times, more=last < target)
         end = headers[last]
-        await self._drain()
+        previous = self._pending
         self._pending = asyncio.ensure_future(
-            self._commit(built, logs, list(headers.values()), first, end)
+            self._commit_after(
+                previous, work, logs, block_times, list(headers.values()), first, end
+            )
         )
         self._frontier = (end.number, end.hash)
         caught_up = last >= target
         if caught_up:
             await self._drain()
+            await self.stop_range_process()
+        elif previous is not None:
+            # At most two ranges in flight: this one (being decoded, by the range process
+            # when one runs) and the one before (being committed); the next is fetched
+            # meanwhile.
+            await self._settled(previous)
         return caught_up
 
+    async def _build(
+        self, logs: list[RawLog], block_times: dict[int, int], *, more: bool
+    ) -> RangeBatch | asyncio.Future[PreparedRange]:
+        """The range decoded and projected here, or handed to the range process when one is
+        warm (its result comes while this process fetches the next range and commits the one
+        before)."""
+        process = await self._range_process(len(logs), more)
+        if process is not None:
+            try:
+                return process.submit(logs, block_times)
+            except Exception as exc:  # a worker that died since
+                await self._lost_range_process(exc)
+        return build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+
+    async def _lost_range_process(self, error: BaseException) -> None:
+        log.warning("the range process failed (%s); decoding in this process", error)
+        self._process_spec = None
+        await self.stop_range_process()
+
+    async def _range_process(self, logs: int, more: bool) -> RangeProcess | None:
+        """The warm range process, started when a large range leaves more to fetch; None
+        while it warms up, or when there is none."""
+        if self._process is None:
+            spec = self._process_spec
+            if spec is None or not more or logs < spec.min_logs:
+                return None
+            self._process = RangeProcess(spec)
+            self._process_announced = False
+            log.info("far behind the head: decoding in a second process")
+        try:
+            if not self._process.ready:
+                return None
+        except Exception as exc:
+            log.warning("the range process did not start (%s); decoding in this process", exc)
+            self._process_spec = None
+            await self.stop_range_process()
+            return None
+        if not self._process_announced:
+            self._process_announced = True
+            log.info("the range process is ready")
+        return self._process
+
+    async def stop_range_process(self) -> None:
+        """Stop the range process, if one runs (caught up, or stopping)."""
+        process, self._process = self._process, None
+        if process is not None:
+            await asyncio.to_thread(process.close)
+
     async def _drain(self) -> None:
-        """Wait for the range being committed, if any (its error is raised here)."""
+        """Wait for the ranges being committed, if any (an error is raised here)."""
         pending, self._pending = self._pending, None
         if pending is not None:
-            try:
-                await pending
-            except BaseException:
-                self._frontier = None
-                raise
+            await self._settled(pending)
+
+    async def _settled(self, pending: asyncio.Future[None]) -> None:
+        """Wait for one range's commit (and those before it); on its error the pipeline
+        forgets what it handed over."""
+        try:
+            await pending
+        except BaseException:
+            self._frontier = None
+            raise
 
     def reset_pipeline(self) -> None:
         """Forget what was handed to the store but not committed (after an error)."""
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending.done():
+                if not pending.cancelled():
+                    pending.exception()  # the error was raised by an earlier range's wait
+            else:
+                pending.cancel()
         self._frontier = None
 
-    async def _commit(
+    async def _commit_after(
         self,
-        built: RangeBatch,
+        previous: asyncio.Future[None] | None,
+        work: RangeBatch | asyncio.Future[PreparedRange],
         logs: Sequence[RawLog],
+        block_times: dict[int, int],
         headers: list[BlockHeader],
         first: int,
         end: BlockHeader,
     ) -> None:
+        """Commit a range once the range before it is committed (in order: each batch must
+        follow the cursor the one before wrote) and it is decoded."""
+        if previous is not None:
+            await previous
+        if isinstance(work, asyncio.Future):
+            try:
+                built: RangeBatch | PreparedRange = await work
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                # The range process was stopped with this range still queued.
+                built = build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+            except Exception as exc:  # the worker died, or a log would not pickle
+                await self._lost_range_process(exc)
+                built = build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+        else:
+            built = work
+        await self._commit(built, logs, block_times, headers, first, end)
+
+    async def _commit(
+        self,
+        built: RangeBatch | PreparedRange,
+        logs: Sequence[RawLog],
+        block_times: dict[int, int],
+        headers: list[BlockHeader],
+        first: int,
+        end: BlockHeader,
+    ) -> None:
+        cursor = Cursor(self.chain_id, end.number, end.hash)
+        if isinstance(built, PreparedRange):
+            if built.batch is not None:
+                write = functools.partial(
+                    self.store.apply_prepared,
+                    cursor,
+                    built.batch,
+                    blocks=headers,
+                    rejected=built.rejected,
+                    first_block=first,
+                )
+                try:
+                    await asyncio.to_thread(self._write, write)
+                except PreparedBatchFailed:
+                    pass  # built again below, here, where the store can name the change
+                else:
+                    self.state.ranges_in_process += 1
+                    self._committed(built.rejected, built.events, end)
+                    return
+            built = build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
         raw_by_event = {
             id(event): entry
             for (event, _), entry in zip(built.projected, _logs_of(built, logs), strict=True)
         }
         while True:
             batch = WriteBatch.projected(
-                Cursor(self.chain_id, end.number, end.hash),
+                cursor,
                 built.projected,
                 blocks=headers,
                 rejected=built.rejected,
@@ -276,17 +399,20 @@ class Indexer:
                 if exc.event is None:
                     raise
                 built.reject(exc.event, raw_by_event[id(exc.event)], str(exc))
-        for rejected in built.rejected:
+        self._committed(built.rejected, len(built.projected), end)
+
+    def _committed(self, rejected: Sequence[Rejected], events: int, end: BlockHeader) -> None:
+        for letter in rejected:
             log.warning(
                 "dead letter at block %d tx 0x%s log %d (%s): %s",
-                rejected.log.block_number,
-                rejected.log.tx_hash.hex(),
-                rejected.log.log_index,
-                rejected.stage,
-                rejected.reason,
+                letter.log.block_number,
+                letter.log.tx_hash.hex(),
+                letter.log.log_index,
+                letter.stage,
+                letter.reason,
             )
-        self.state.events_indexed += len(built.projected)
-        self.state.dead_letters += len(built.rejected)
+        self.state.events_indexed += events
+        self.state.dead_letters += len(rejected)
         self.state.indexed = end.number
         if self.on_progress is not None:
             self.on_progress(self.state)
@@ -340,6 +466,7 @@ class Indexer:
                 await self._drain()
             finally:
                 self.reset_pipeline()
+                await self.stop_range_process()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the chain until ``stop`` is set; survive an unreachable chain or database."""
@@ -351,6 +478,7 @@ class Indexer:
         try:
             await self._follow(stop)
         finally:
+            await self.stop_range_process()
             if heads is not None:
                 heads.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import multiprocessing
+import os
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -94,16 +97,35 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
         c.chain.stop()
 
 
-def poisoned(tx_hash: str) -> object:
-    """A projection that refuses the event of ``tx_hash`` (fault injection for dead letters)."""
-    from node.projections.errors import ProjectionError
+class Rigged:
+    """A projection with faults injected: it refuses the event of ``poison`` (a dead letter),
+    sleeps ``slow_here`` seconds per event in the indexer's own process (so that a small
+    backfill outlasts the range process's start-up and its ranges go there), and kills the
+    range process at the event of ``kill_worker_at``. A module-level class, so that it crosses
+    to the range process by pickling."""
 
-    def project_or_refuse(event: DecodedEvent) -> list[RowChange]:
-        if event.tx_hash == tx_hash:
+    def __init__(
+        self,
+        poison: str | None = None,
+        *,
+        slow_here: float = 0.0,
+        kill_worker_at: str | None = None,
+    ) -> None:
+        self.poison = poison
+        self.slow_here = slow_here
+        self.kill_worker_at = kill_worker_at
+
+    def __call__(self, event: DecodedEvent) -> list[RowChange]:
+        from node.projections.errors import ProjectionError
+
+        in_worker = multiprocessing.parent_process() is not None
+        if in_worker and event.tx_hash == self.kill_worker_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if not in_worker and self.slow_here:
+            time.sleep(self.slow_here)
+        if event.tx_hash == self.poison:
             raise ProjectionError("poisoned by the test")
         return project(event)
-
-    return project_or_refuse
 
 
 def node_config(consortium: Consortium, tmp_path: Path, **overrides: object) -> NodeConfig:

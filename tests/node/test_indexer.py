@@ -33,7 +33,7 @@ from node.service import open_store
 from node.store import IndexDigest, schema
 from tests.integration.db_fixtures import postgresql_database
 
-from .conftest import Consortium, poisoned, start_consortium
+from .conftest import Consortium, Rigged, start_consortium
 from .forked_cli import ForkedCli
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -57,6 +57,7 @@ def index(
     max_range: int = 50_000,
     rollback_window: int = 128,
     project_event: Project = project,
+    range_process: int | None = None,
 ) -> BackfillStats:
     return asyncio.run(
         run_backfill(
@@ -67,6 +68,7 @@ def index(
             max_range=max_range,
             rollback_window=rollback_window,
             project_event=project_event,
+            range_process=range_process,
         )
     )
 
@@ -177,6 +179,109 @@ def test_killed_at_ten_random_points_the_index_equals_a_rebuild(
     assert_same(digest(db_url), _rebuilds[key])
 
 
+# ----------------------------------------------------------------------------- range process
+
+
+def _through_the_range_process(
+    consortium: Consortium, url: str, projection: Rigged, *, blocks: int = 3
+) -> BackfillStats:
+    """A backfill whose ranges (``blocks`` each) go to the range process as soon as it is
+    warm: any range starts it, and the projection is slow in this process, so that the small
+    chain outlasts the worker's start-up."""
+    return index(consortium, url, max_range=blocks, project_event=projection, range_process=1)
+
+
+def test_a_backfill_through_the_range_process_equals_a_rebuild(
+    consortium: Consortium, db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    if consortium.w3.eth.block_number - consortium.deployment.block < 40:
+        consortium.traffic(15)
+    head = consortium.w3.eth.block_number
+    with caplog.at_level(logging.INFO, logger="onelist.node.indexer"):
+        stats = _through_the_range_process(consortium, db_url, Rigged(slow_here=0.03))
+    assert "decoding in a second process" in caplog.text
+    assert stats.ranges_in_process > 0, "no range went through the range process"
+    assert "range process failed" not in caplog.text
+    assert_same(digest(db_url), rebuilt(consortium, tmp_path, until=head))
+
+
+def test_a_range_process_that_dies_leaves_the_rest_to_the_indexer(
+    consortium: Consortium, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    if consortium.w3.eth.block_number - consortium.deployment.block < 40:
+        consortium.traffic(15)
+    head = consortium.w3.eth.block_number
+    last = consortium.w3.eth.get_logs({"fromBlock": head, "toBlock": head})
+    doomed = "0x" + bytes(last[-1]["transactionHash"]).hex()  # the worker dies at the last event
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    with caplog.at_level(logging.INFO, logger="onelist.node.indexer"):
+        stats = _through_the_range_process(
+            consortium, url, Rigged(slow_here=0.03, kill_worker_at=doomed), blocks=1
+        )
+    assert stats.ranges_in_process > 0
+    assert "the range process failed" in caplog.text
+    assert_same(digest(url), rebuilt(consortium, tmp_path, until=head))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+_SLOW_BACKFILL = """
+import asyncio, logging, sys
+from node.indexer.backfill import run_backfill
+from onelist.chain.deployment import load_deployment
+from pathlib import Path
+from tests.node.conftest import Rigged
+
+logging.basicConfig(level=logging.INFO)
+rpc, deployment, url = sys.argv[1:]
+asyncio.run(run_backfill(
+    rpc, load_deployment(Path(deployment)), url, max_range=1, range_process=1,
+    project_event=Rigged(slow_here=0.1),
+))
+"""
+
+
+def test_the_range_process_ends_with_an_indexer_killed_by_sigkill(
+    consortium: Consortium, tmp_path: Path
+) -> None:
+    if consortium.w3.eth.block_number - consortium.deployment.block < 40:
+        consortium.traffic(15)
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    log_path = tmp_path / "indexer.log"
+    with log_path.open("w") as log_file:
+        indexer = subprocess.Popen(
+            [sys.executable, "-c", _SLOW_BACKFILL, consortium.url,
+             str(consortium.deployment_path), url],
+            stdout=subprocess.DEVNULL, stderr=log_file, cwd=Path(__file__).parents[2],
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "range process is ready" not in log_path.read_text():
+            assert indexer.poll() is None, log_path.read_text()[-2000:]
+            assert time.monotonic() < deadline, "the range process did not start"
+            time.sleep(0.02)
+        workers = _children(indexer.pid)
+        assert workers
+    finally:
+        indexer.kill()
+        indexer.wait()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, f"range process {workers} outlived the indexer"
+        time.sleep(0.05)
+
+
 def _reorg(consortium: Consortium, depth: int) -> None:
     """Replace the last ``depth`` blocks; the first new one lists a product the old ones did not."""
     from onelist.chain.samples import sample_record
@@ -239,8 +344,9 @@ def test_a_reorg_deeper_than_the_window_halts_and_deletes_nothing(
     assert_same(digest(url), before)
 
 
+@pytest.mark.parametrize("where", ["here", "range process"])
 def test_a_poison_event_goes_to_dead_letters_and_later_events_are_indexed(
-    consortium: Consortium, db_url: str
+    consortium: Consortium, db_url: str, where: str
 ) -> None:
     start = consortium.w3.eth.block_number
     consortium.traffic(3)
@@ -248,7 +354,13 @@ def test_a_poison_event_goes_to_dead_letters_and_later_events_are_indexed(
         {"fromBlock": start + 1, "address": consortium.deployment.address("ListingRegistry")}
     )
     poison_tx = "0x" + bytes(logs[1]["transactionHash"]).hex()  # the second new listing
-    index(consortium, db_url, project_event=poisoned(poison_tx))  # type: ignore[arg-type]
+    if where == "here":
+        index(consortium, db_url, project_event=Rigged(poison_tx))
+    else:
+        # The projection refuses the listing in the range process; the store refuses its
+        # grant in this one, which builds that range again to name the change.
+        stats = _through_the_range_process(consortium, db_url, Rigged(poison_tx, slow_here=0.03))
+        assert stats.ranges_in_process > 0
     store = open_store(db_url)
     try:
         status = store.status()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,9 @@ def test_a_node_config_loads() -> None:
     assert config.poll_interval == 1.0
     assert config.kept_answers_mb == 128.0  # the default
     assert parse_config(VALID + "kept_answers_mb = 0\n").kept_answers_mb == 0.0  # keep none
+    assert config.range_process_min_logs == 0  # one process, unless asked
+    with_process = parse_config(VALID + "range_process_min_logs = 1000\n")
+    assert with_process.range_process_min_logs == 1000
 
 
 @pytest.mark.parametrize(
@@ -105,6 +109,11 @@ def test_a_node_config_loads() -> None:
         ("[node]", "[nodes]", "a [node] table is required"),
         ("[node]", "[node", "not valid TOML"),
         ("poll_interval = 1", "kept_answers_mb = -1", "node.kept_answers_mb: must not be negative"),
+        (
+            "poll_interval = 1",
+            "range_process_min_logs = -1",
+            "node.range_process_min_logs: must not be negative",
+        ),
     ],
     ids=[
         "a missing organisation is named",
@@ -115,8 +124,24 @@ def test_a_node_config_loads() -> None:
         "a file without [node] is refused",
         "malformed TOML is refused",
         "a negative bound of kept answers is refused",
+        "a negative least range for the range process is refused",
     ],
 )
 def test_node_config_errors_name_the_key(old: str, new: str, fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment.replace("[", r"\[")):
         parse_config(VALID.replace(old, new))
+
+
+def test_a_range_process_spec_needs_a_projection_that_crosses_to_another_process() -> None:
+    from node.indexer.range_process import RangeProcessSpec
+    from node.projections import project
+
+    spec = RangeProcessSpec.of("{}", 1337, "sqlite", project, 1)
+    assert spec is not None and spec.min_logs == 1
+    assert pickle.loads(pickle.dumps(spec)) == spec  # what spawning the worker does with it
+
+    def closure(event: object) -> list[object]:
+        return []
+
+    assert RangeProcessSpec.of("{}", 1337, "sqlite", closure) is None  # type: ignore[arg-type]
+    assert RangeProcessSpec.of("{}", 1337, "oracle", project) is None
