@@ -111,6 +111,18 @@ class IndexerState:
         return max(0, self.head - self.indexed)
 
 
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """One fetched block range: its logs, its blocks' times and headers, its first block and
+    its last block's header (the cursor it ends at)."""
+
+    logs: list[RawLog]
+    block_times: dict[int, int]
+    headers: list[BlockHeader]
+    first: int
+    end: BlockHeader
+
+
 def _logs_of(built: RangeBatch, logs: Sequence[RawLog]) -> list[RawLog]:
     """The raw log of each projected event, in order (to dead-letter one the store refuses)."""
     by_position = {(entry.tx_hash, entry.log_index): entry for entry in logs}
@@ -224,15 +236,13 @@ class Indexer:
         if any(entry.block_hash != headers[entry.block_number].hash for entry in logs):
             log.info("blocks %d-%d changed while being read; reading them again", first, last)
             return False
-        block_times = {n: h.timestamp for n, h in headers.items()}
-        work = await self._build(logs, block_times, more=last < target)
         end = headers[last]
-        previous = self._pending
-        self._pending = asyncio.ensure_future(
-            self._commit_after(
-                previous, work, logs, block_times, list(headers.values()), first, end
-            )
+        fetched = _Fetched(
+            logs, {n: h.timestamp for n, h in headers.items()}, list(headers.values()), first, end
         )
+        work = await self._build(fetched, more=last < target)
+        previous = self._pending
+        self._pending = asyncio.ensure_future(self._commit_after(previous, work, fetched))
         self._frontier = (end.number, end.hash)
         caught_up = last >= target
         if caught_up:
@@ -246,18 +256,24 @@ class Indexer:
         return caught_up
 
     async def _build(
-        self, logs: list[RawLog], block_times: dict[int, int], *, more: bool
+        self, fetched: _Fetched, *, more: bool
     ) -> RangeBatch | asyncio.Future[PreparedRange]:
         """The range decoded and projected here, or handed to the range process when one is
         warm (its result comes while this process fetches the next range and commits the one
         before)."""
-        process = await self._range_process(len(logs), more)
+        process = await self._range_process(len(fetched.logs), more)
         if process is not None:
             try:
-                return process.submit(logs, block_times)
+                return process.submit(fetched.logs, fetched.block_times)
             except Exception as exc:  # a worker that died since
                 await self._lost_range_process(exc)
-        return build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+        return self._build_here(fetched)
+
+    def _build_here(self, fetched: _Fetched) -> RangeBatch:
+        """The range decoded and projected in this process."""
+        return build_batch(
+            fetched.logs, fetched.block_times, self.catalog, self.chain_id, self.project
+        )
 
     async def _lost_range_process(self, error: BaseException) -> None:
         log.warning("the range process failed (%s); decoding in this process", error)
@@ -323,11 +339,7 @@ class Indexer:
         self,
         previous: asyncio.Future[None] | None,
         work: RangeBatch | asyncio.Future[PreparedRange],
-        logs: Sequence[RawLog],
-        block_times: dict[int, int],
-        headers: list[BlockHeader],
-        first: int,
-        end: BlockHeader,
+        fetched: _Fetched,
     ) -> None:
         """Commit a range once the range before it is committed (in order: each batch must
         follow the cursor the one before wrote) and it is decoded."""
@@ -341,23 +353,16 @@ class Indexer:
                 if task is None or task.cancelling():
                     raise
                 # The range process was stopped with this range still queued.
-                built = build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+                built = self._build_here(fetched)
             except Exception as exc:  # the worker died, or a log would not pickle
                 await self._lost_range_process(exc)
-                built = build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+                built = self._build_here(fetched)
         else:
             built = work
-        await self._commit(built, logs, block_times, headers, first, end)
+        await self._commit(built, fetched)
 
-    async def _commit(
-        self,
-        built: RangeBatch | PreparedRange,
-        logs: Sequence[RawLog],
-        block_times: dict[int, int],
-        headers: list[BlockHeader],
-        first: int,
-        end: BlockHeader,
-    ) -> None:
+    async def _commit(self, built: RangeBatch | PreparedRange, fetched: _Fetched) -> None:
+        end = fetched.end
         cursor = Cursor(self.chain_id, end.number, end.hash)
         if isinstance(built, PreparedRange):
             if built.batch is not None:
@@ -365,9 +370,9 @@ class Indexer:
                     self.store.apply_prepared,
                     cursor,
                     built.batch,
-                    blocks=headers,
+                    blocks=fetched.headers,
                     rejected=built.rejected,
-                    first_block=first,
+                    first_block=fetched.first,
                 )
                 try:
                     await asyncio.to_thread(self._write, write)
@@ -377,18 +382,20 @@ class Indexer:
                     self.state.ranges_in_process += 1
                     self._committed(built.rejected, built.events, end)
                     return
-            built = build_batch(logs, block_times, self.catalog, self.chain_id, self.project)
+            built = self._build_here(fetched)
         raw_by_event = {
             id(event): entry
-            for (event, _), entry in zip(built.projected, _logs_of(built, logs), strict=True)
+            for (event, _), entry in zip(
+                built.projected, _logs_of(built, fetched.logs), strict=True
+            )
         }
         while True:
             batch = WriteBatch.projected(
                 cursor,
                 built.projected,
-                blocks=headers,
+                blocks=fetched.headers,
                 rejected=built.rejected,
-                first_block=first,
+                first_block=fetched.first,
             )
             try:
                 await asyncio.to_thread(self._write, self.store.apply_batch, batch)
