@@ -20,6 +20,7 @@ ready; a reorg past the window, or the index's lock taken by another indexer, st
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import gc
@@ -166,7 +167,8 @@ class Indexer:
         self.on_progress = on_progress
         self.new_block = asyncio.Event()  # set by the head subscription, if any
         self._frontier: tuple[int, bytes] | None = None
-        self._pending: asyncio.Future[None] | None = None
+        self._pending: asyncio.Future[None] | None = None  # the last range handed over
+        self._in_flight: collections.deque[asyncio.Future[None]] = collections.deque()
         self._database_down = False  # since a step found the database unreachable
         self.ws_url = ws_url
         self._process_spec = range_process  # None: decode in this process only
@@ -184,11 +186,11 @@ class Indexer:
     async def step(self, until: int | None = None) -> bool:
         """Index the next range; True when the index has caught up with the target.
 
-        Two stages overlap: while the store commits one range in a worker thread, the next is
-        fetched and decoded. ``_frontier`` is the end of the last range handed to the store; a
-        range is only handed over after the previous commit finished, so ranges commit in
-        order, and the pipeline drains before anything that needs the store's true state (a
-        reorg, catching up, an error).
+        The stages overlap: while the store commits one range in a worker thread, the next is
+        fetched and decoded (by the range process, when one runs, with a range more in
+        flight). ``_frontier`` is the end of the last range handed to the store; each range's
+        commit waits for the one before, so ranges commit in order, and the pipeline drains
+        before anything that needs the store's true state (a reorg, catching up, an error).
         """
         head = await self.rpc.head()
         self.state.head = head
@@ -241,18 +243,21 @@ class Indexer:
             logs, {n: h.timestamp for n, h in headers.items()}, list(headers.values()), first, end
         )
         work = await self._build(fetched, more=last < target)
-        previous = self._pending
-        self._pending = asyncio.ensure_future(self._commit_after(previous, work, fetched))
+        self._pending = asyncio.ensure_future(self._commit_after(self._pending, work, fetched))
         self._frontier = (end.number, end.hash)
         caught_up = last >= target
         if caught_up:
             await self._drain()
             await self.stop_range_process()
-        elif previous is not None:
-            # At most two ranges in flight: this one (being decoded, by the range process
-            # when one runs) and the one before (being committed); the next is fetched
-            # meanwhile.
-            await self._settled(previous)
+        else:
+            # Ranges in flight when the next is fetched: in one process, this one (its commit
+            # waits for the one before); with the range process, also the one before, so that
+            # the worker always has a range queued (~10-15 % faster than one in flight, and a
+            # third gained nothing when measured).
+            self._in_flight.append(self._pending)
+            keep = 2 if isinstance(work, asyncio.Future) else 1
+            while len(self._in_flight) > keep:
+                await self._settled(self._in_flight.popleft())
         return caught_up
 
     async def _build(
@@ -312,6 +317,7 @@ class Indexer:
     async def _drain(self) -> None:
         """Wait for the ranges being committed, if any (an error is raised here)."""
         pending, self._pending = self._pending, None
+        self._in_flight.clear()  # each range's commit waits for the one before: all are done
         if pending is not None:
             await self._settled(pending)
 
@@ -327,6 +333,7 @@ class Indexer:
     def reset_pipeline(self) -> None:
         """Forget what was handed to the store but not committed (after an error)."""
         pending, self._pending = self._pending, None
+        self._in_flight.clear()  # cancelling the last range's commit cancels those it waits for
         if pending is not None:
             if pending.done():
                 if not pending.cancelled():
