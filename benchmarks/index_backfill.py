@@ -19,7 +19,8 @@ contracts (benchmarks/eventgen.py), then measures over the same blocks:
   is counted).
 
 ``context.with_range_process`` has the same two backfills with the indexer's range process on
-(``range_process_min_logs = 1000``; off by default, for its memory), side by side.
+(``range_process_min_logs = 1000``; off by default, for its memory), side by side. With
+``--rounds N`` the four backfills run N - 1 times more, alternating (``context.rounds``).
 
 Prints one JSON object with those keys and a ``context`` object (sizes, seconds, ratios to the
 raw rate, targets, and why a figure is null). Targets (issue #4): each backfill at least 60% of
@@ -446,8 +447,48 @@ def _figures(result: dict[str, Any] | None, raw_rate: float, logs: int) -> dict[
     }
 
 
+def measure_rounds(
+    url: str, deployment: Deployment, postgres: str, until: int, rounds: int
+) -> list[dict[str, Any]]:
+    """``rounds`` more of the four backfills (SQLite and PostgreSQL, each in one process and
+    with the range process), alternating on the same chain: the side-by-side comparison that
+    the machine's noise calls for."""
+    figures: list[dict[str, Any]] = []
+    for number in range(rounds):
+        row: dict[str, Any] = {"round": number + 2}
+        for label, range_process in (("one", None), ("range_process", RANGE_PROCESS_MIN_LOGS)):
+            for database in ("sqlite", "postgres"):
+                _log(f"round {number + 2}: {database}, {label.replace('_', ' ')}")
+                with contextlib.ExitStack() as stack:
+                    if database == "sqlite":
+                        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+                        database_url = f"sqlite:///{Path(tmp) / 'index.db'}"
+                    else:
+                        database_url = stack.enter_context(postgres_database(postgres))
+                    result = run_backfill_child(
+                        url, deployment, database_url, until, range_process=range_process
+                    )
+                row[f"{database}_{label}"] = (
+                    {"error": result["error"]}
+                    if "error" in result
+                    else {
+                        "events_per_s": round(result["events_per_s"]),
+                        "cpu_seconds": round(result["cpu_seconds"], 2),
+                        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+                    }
+                )
+        figures.append(row)
+    return figures
+
+
 def measure(
-    events: int, backend: str, web3_events: int, postgres: str, seed: int, block_size: int
+    events: int,
+    backend: str,
+    web3_events: int,
+    postgres: str,
+    seed: int,
+    block_size: int,
+    rounds: int = 1,
 ) -> dict[str, Any]:
     with LocalChain(backend) as chain:  # type: ignore[arg-type]
         w3 = connect(chain.url, chain.chain_id, timeout=120)
@@ -520,6 +561,11 @@ def measure(
                     )
         except Exception as exc:  # psycopg missing or server down: say so, keep the rest
             notes["postgres"] = f"no PostgreSQL database: {type(exc).__name__}: {exc}"
+        more_rounds = (
+            measure_rounds(chain.url, deployment, postgres, last, rounds - 1)
+            if rounds > 1 and not missing and "postgres" not in notes
+            else []
+        )
 
     for label, outcome in (("sqlite", sqlite), ("postgres", pg)):
         if outcome is not None and "error" in outcome:
@@ -564,6 +610,7 @@ def measure(
             "stages_sqlite": stages,
             "raw_rpc_cpu_us_per_event": round(raw["cpu_seconds"] / logs * 1e6, 1),
             "postgres": _figures(pg, raw_rate, logs),
+            "rounds": more_rounds,
             "with_range_process": {
                 "what": (
                     "the same backfills with `range_process_min_logs = 1000` (off by default): "
@@ -614,6 +661,13 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the backfills this many times, alternating (context.rounds: the rounds after "
+        "the first)",
+    )
+    parser.add_argument(
         "--block-size",
         type=int,
         default=BATCH,
@@ -621,7 +675,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     result = measure(
-        args.events, args.chain, args.web3_events, args.postgres, args.seed, args.block_size
+        args.events,
+        args.chain,
+        args.web3_events,
+        args.postgres,
+        args.seed,
+        args.block_size,
+        args.rounds,
     )
     print(json.dumps(result, ensure_ascii=False))
 
