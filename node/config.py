@@ -43,7 +43,7 @@ class NodeConfig:
     kept_answers_mb: float = 128.0  # catalogue answers kept in memory (node.api.cache); 0: none
     # A range of at least this many logs, with more to fetch, starts a second process that
     # decodes and projects while this one writes (node.indexer.range_process): a catching-up
-    # index ~1.3x faster for ~215 MB more memory. 0 (the default): one process.
+    # index ~1.5x faster for ~215 MB more memory. 0 (the default): one process.
     range_process_min_logs: int = 0
 
     def with_overrides(self, **values: Any) -> NodeConfig:

@@ -133,6 +133,16 @@ def _logs_of(built: RangeBatch, logs: Sequence[RawLog]) -> list[RawLog]:
     ]
 
 
+def _forget(commits: Sequence[asyncio.Future[None]]) -> None:
+    """Cancel the commits still to run; take the error of those that failed (each commit
+    fails with the error of the one before it, raised once already)."""
+    for commit in commits:
+        if not commit.done():
+            commit.cancel()
+        elif not commit.cancelled():
+            commit.exception()
+
+
 class Indexer:
     def __init__(
         self,
@@ -317,9 +327,14 @@ class Indexer:
     async def _drain(self) -> None:
         """Wait for the ranges being committed, if any (an error is raised here)."""
         pending, self._pending = self._pending, None
-        self._in_flight.clear()  # each range's commit waits for the one before: all are done
+        in_flight = [*self._in_flight]
+        self._in_flight.clear()
         if pending is not None:
-            await self._settled(pending)
+            try:
+                await self._settled(pending)  # each commit waits for the one before: all
+            except BaseException:
+                _forget(in_flight)
+                raise
 
     async def _settled(self, pending: asyncio.Future[None]) -> None:
         """Wait for one range's commit (and those before it); on its error the pipeline
@@ -333,13 +348,8 @@ class Indexer:
     def reset_pipeline(self) -> None:
         """Forget what was handed to the store but not committed (after an error)."""
         pending, self._pending = self._pending, None
-        self._in_flight.clear()  # cancelling the last range's commit cancels those it waits for
-        if pending is not None:
-            if pending.done():
-                if not pending.cancelled():
-                    pending.exception()  # the error was raised by an earlier range's wait
-            else:
-                pending.cancel()
+        _forget([*self._in_flight, *([pending] if pending is not None else [])])
+        self._in_flight.clear()
         self._frontier = None
 
     async def _commit_after(
