@@ -13,33 +13,20 @@ from node.indexer.range_process import PreparedRange, prepare_range
 from node.projections import project
 from node.store.statements import Statements
 from node.store.writer import EVENT_COLUMNS, _event_row
-from tests.unit.node.test_decode import BLOCK_TIME, CATALOG, CHAIN_ID, OPERATOR, ZERO, code, raw_log
+from tests.unit.node.test_decode import BLOCK_TIME, CASES, CATALOG, CHAIN_ID, raw_log
 
 SQLITE = Statements(sqlite.dialect())
 
 
+def _values(name: str) -> dict[str, object]:
+    """The encoded values of the first of test_decode's cases of event ``name``."""
+    return next(case.values[2] for case in CASES if case.values[1] == name)  # type: ignore[no-any-return]
+
+
 def _logs() -> list[RawLog]:
-    """Three events of one range: an admission, an operator, and a log of no known event."""
-    admitted = raw_log(
-        "Consortium",
-        "ExchangeAdmitted",
-        {
-            "code": code("SH"),
-            "index": 0,
-            "province": 310000,
-            "name": "上海数据交易所",
-            "firstOperator": OPERATOR,
-            "proposalId": 0,
-            "seq": 1,
-        },
-        log_index=0,
-    )
-    operator = raw_log(
-        "Consortium",
-        "OperatorAdded",
-        {"exchange": code("SH"), "operator": OPERATOR, "actor": ZERO, "seq": 2},
-        log_index=1,
-    )
+    """Three logs of one range: an admission, an operator, and a log of no known event."""
+    admitted = raw_log("Consortium", "ExchangeAdmitted", _values("ExchangeAdmitted"), log_index=0)
+    operator = raw_log("Consortium", "OperatorAdded", _values("OperatorAdded"), log_index=1)
     unknown = dataclasses.replace(operator, topics=(b"\x01" * 32,), log_index=2)
     return [admitted, operator, unknown]
 
