@@ -112,14 +112,12 @@ def parse_config(text: str, where: str = "node config") -> NodeConfig:
         raise ConfigError(f"missing keys: {', '.join(missing)}", where=f"{where}: node")
     values["deployment"] = Path(values["deployment"])
     config = NodeConfig(**values)
-    for name in ("confirmations", "rpc_retries", "range_process_min_logs"):
+    for name in ("confirmations", "rpc_retries", "range_process_min_logs", "kept_answers_mb"):
         if getattr(config, name) < 0:
             raise ConfigError("must not be negative", where=f"{where}: node.{name}")
     for name in ("rollback_window", "max_range", "ready_lag"):
         if getattr(config, name) < 1:
             raise ConfigError("must be at least 1", where=f"{where}: node.{name}")
-    if config.kept_answers_mb < 0:
-        raise ConfigError("must not be negative", where=f"{where}: node.kept_answers_mb")
     for name in ("poll_interval", "rpc_timeout"):
         if getattr(config, name) <= 0:
             raise ConfigError("must be positive", where=f"{where}: node.{name}")
