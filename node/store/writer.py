@@ -290,6 +290,12 @@ EVENT_COLUMNS = (
 )
 
 
+#: Where an event row holds what :func:`_check_bounds` reads.
+_CHAIN_ID, _BLOCK_NUMBER, _TX_HASH, _LOG_INDEX = (
+    EVENT_COLUMNS.index(name) for name in ("chain_id", "block_number", "tx_hash", "log_index")
+)
+
+
 def _event_row(event: DecodedEvent) -> tuple[Any, ...]:
     return (
         event.chain_id,
@@ -681,13 +687,13 @@ class Store:
                 f"the batch was prepared for {prepared.dialect}, the index is {self._dialect}"
             )
         for row in prepared.event_rows:
-            _check_bounds(cursor, row[0], row[1], row[4], row[5])
+            _check_bounds(
+                cursor, row[_CHAIN_ID], row[_BLOCK_NUMBER], row[_TX_HASH], row[_LOG_INDEX]
+            )
         with write_transaction(self._engine) as connection:
             if not self._follows_cursor(connection, cursor, first_block):
                 return False
-            if prepared.event_rows:
-                compiled = self._statements.insert_shape(schema.events, EVENT_COLUMNS)
-                self._statements.execute(connection, compiled, prepared.event_rows)
+            self._insert_event_rows(connection, prepared.event_rows)
             steps = [(self._statements.compiled(shape), rows) for shape, rows in prepared.steps]
             try:
                 self._execute_bare(connection, steps)
@@ -940,9 +946,13 @@ class Store:
         self._statements.execute(connection, compiled, list(rows.values()))
 
     def _insert_events(self, connection: Connection, events: Sequence[DecodedEvent]) -> None:
-        if events:
+        self._insert_event_rows(connection, [_event_row(event) for event in events])
+
+    def _insert_event_rows(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Rows of ``events`` in :data:`EVENT_COLUMNS` order (:func:`_event_row`'s)."""
+        if rows:
             compiled = self._statements.insert_shape(schema.events, EVENT_COLUMNS)
-            self._statements.execute(connection, compiled, [_event_row(event) for event in events])
+            self._statements.execute(connection, compiled, rows)
 
     def _prepare(
         self,
