@@ -177,7 +177,8 @@ class Indexer:
         self.on_progress = on_progress
         self.new_block = asyncio.Event()  # set by the head subscription, if any
         self._frontier: tuple[int, bytes] | None = None
-        self._pending: asyncio.Future[None] | None = None  # the last range handed over
+        # The commits of the ranges handed to the store and not yet waited for, oldest first;
+        # each waits for the one before it.
         self._in_flight: collections.deque[asyncio.Future[None]] = collections.deque()
         self._database_down = False  # since a step found the database unreachable
         self.ws_url = ws_url
@@ -253,7 +254,8 @@ class Indexer:
             logs, {n: h.timestamp for n, h in headers.items()}, list(headers.values()), first, end
         )
         work = await self._build(fetched, more=last < target)
-        self._pending = asyncio.ensure_future(self._commit_after(self._pending, work, fetched))
+        previous = self._in_flight[-1] if self._in_flight else None
+        self._in_flight.append(asyncio.ensure_future(self._commit_after(previous, work, fetched)))
         self._frontier = (end.number, end.hash)
         caught_up = last >= target
         if caught_up:
@@ -264,7 +266,6 @@ class Indexer:
             # waits for the one before); with the range process, also the one before, so that
             # the worker always has a range queued (~10-15 % faster than one in flight, and a
             # third gained nothing when measured).
-            self._in_flight.append(self._pending)
             keep = 2 if isinstance(work, asyncio.Future) else 1
             while len(self._in_flight) > keep:
                 await self._settled(self._in_flight.popleft())
@@ -326,12 +327,11 @@ class Indexer:
 
     async def _drain(self) -> None:
         """Wait for the ranges being committed, if any (an error is raised here)."""
-        pending, self._pending = self._pending, None
         in_flight = [*self._in_flight]
         self._in_flight.clear()
-        if pending is not None:
+        if in_flight:
             try:
-                await self._settled(pending)  # each commit waits for the one before: all
+                await self._settled(in_flight[-1])  # each commit waits for the one before: all
             except BaseException:
                 _forget(in_flight)
                 raise
@@ -347,8 +347,7 @@ class Indexer:
 
     def reset_pipeline(self) -> None:
         """Forget what was handed to the store but not committed (after an error)."""
-        pending, self._pending = self._pending, None
-        _forget([*self._in_flight, *([pending] if pending is not None else [])])
+        _forget(self._in_flight)
         self._in_flight.clear()
         self._frontier = None
 
