@@ -94,16 +94,8 @@ async def open_node(
                 max_range=config.max_range,
                 on_progress=on_progress,
                 ws_url=config.ws_url,
-                range_process=(
-                    RangeProcessSpec.of(
-                        deployment.to_json(),
-                        chain_id,
-                        store.dialect,
-                        project,
-                        config.range_process_min_logs,
-                    )
-                    if config.range_process_min_logs > 0
-                    else None
+                range_process=RangeProcessSpec.of(
+                    deployment, chain_id, store.dialect, project, config.range_process_min_logs
                 ),
             )
             yield Node(config, deployment, store, rpc, indexer)

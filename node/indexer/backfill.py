@@ -69,16 +69,8 @@ async def run_backfill(
                 max_range=max_range,
                 rollback_window=rollback_window,
                 on_progress=on_progress or reporter,
-                range_process=(
-                    RangeProcessSpec.of(
-                        deployment.to_json(),
-                        deployment.chain_id,
-                        store.dialect,
-                        project_event,
-                        range_process,
-                    )
-                    if range_process is not None
-                    else None
+                range_process=RangeProcessSpec.of(
+                    deployment, deployment.chain_id, store.dialect, project_event, range_process
                 ),
             )
             started = time.perf_counter()

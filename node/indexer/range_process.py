@@ -41,13 +41,11 @@ from node.indexer.batch import Project, Rejected, build_batch
 from node.store import RowChangeError
 from node.store.statements import Statements
 from node.store.writer import PreparedBatch, prepare_batch, split_projected
+from onelist.chain.deployment import Deployment
 
 __all__ = ["PreparedRange", "RangeProcess", "RangeProcessSpec", "prepare_range"]
 
 log = logging.getLogger("onelist.node.indexer")
-
-#: The worker's collector thresholds (as :data:`node.indexer.indexer.BACKFILL_GC_THRESHOLDS`).
-_WORKER_GC_THRESHOLDS = (50_000, 20, 100)
 
 _DIALECTS: dict[str, type[Dialect]] = {
     "sqlite": sqlite.dialect,
@@ -70,21 +68,22 @@ class RangeProcessSpec:
     @classmethod
     def of(
         cls,
-        deployment_json: str,
+        deployment: Deployment,
         chain_id: int,
         dialect: str,
         project: Project,
-        min_logs: int = RANGE_PROCESS_MIN_LOGS,
+        min_logs: int | None = RANGE_PROCESS_MIN_LOGS,
     ) -> RangeProcessSpec | None:
-        """The spec, or None when ``project`` cannot cross to another process (a closure, as
-        the tests that inject faults give): the indexer then stays in one process."""
-        if dialect not in _DIALECTS:
+        """The spec, or None, and the indexer stays in one process, when ``min_logs`` is None
+        or 0 (the range process is off) or ``project`` cannot cross to another process (a
+        closure, as the tests that inject faults give)."""
+        if not min_logs or dialect not in _DIALECTS:
             return None
         try:
             pickle.dumps(project)
         except (pickle.PicklingError, AttributeError, TypeError):
             return None
-        return cls(deployment_json, chain_id, dialect, project, min_logs)
+        return cls(deployment.to_json(), chain_id, dialect, project, min_logs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +128,8 @@ def _start(spec: RangeProcessSpec) -> None:
     """The worker's initializer: the catalog, the dialect's statements, jieba's dictionary."""
     global _pipeline
     # Imported here, not at the top: node.service imports the indexer, which imports this.
+    from node.indexer.indexer import BACKFILL_GC_THRESHOLDS
     from node.service import catalog_for, warm_up_search_terms
-    from onelist.chain.deployment import Deployment
 
     _exit_with_parent()
     catalog = catalog_for(Deployment.from_json(spec.deployment_json))
@@ -140,7 +139,7 @@ def _start(spec: RangeProcessSpec) -> None:
     # As few_collections() in the indexer's process: what start-up loaded is never walked
     # again, and a range's ~30 objects per event are not walked over and over.
     gc.freeze()
-    gc.set_threshold(*_WORKER_GC_THRESHOLDS)
+    gc.set_threshold(*BACKFILL_GC_THRESHOLDS)
 
 
 def _exit_with_parent() -> None:

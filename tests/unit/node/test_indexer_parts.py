@@ -135,13 +135,19 @@ def test_node_config_errors_name_the_key(old: str, new: str, fragment: str) -> N
 def test_a_range_process_spec_needs_a_projection_that_crosses_to_another_process() -> None:
     from node.indexer.range_process import RangeProcessSpec
     from node.projections import project
+    from onelist.chain.deployment import Deployment
 
-    spec = RangeProcessSpec.of("{}", 1337, "sqlite", project, 1)
+    deployment = Deployment(1337, "0x" + "11" * 20, 1, "0x" + "22" * 32, "33" * 32, 0)
+    spec = RangeProcessSpec.of(deployment, 1337, "sqlite", project, 1)
     assert spec is not None and spec.min_logs == 1
+    assert spec.deployment_json == deployment.to_json()  # the record, as the worker reads it
     assert pickle.loads(pickle.dumps(spec)) == spec  # what spawning the worker does with it
 
     def closure(event: object) -> list[object]:
         return []
 
-    assert RangeProcessSpec.of("{}", 1337, "sqlite", closure) is None  # type: ignore[arg-type]
-    assert RangeProcessSpec.of("{}", 1337, "oracle", project) is None
+    assert RangeProcessSpec.of(deployment, 1337, "sqlite", closure) is None  # type: ignore[arg-type]
+    assert RangeProcessSpec.of(deployment, 1337, "oracle", project) is None
+    # Off: the config's 0, run_backfill's None.
+    assert RangeProcessSpec.of(deployment, 1337, "sqlite", project, 0) is None
+    assert RangeProcessSpec.of(deployment, 1337, "sqlite", project, None) is None
